@@ -1,0 +1,109 @@
+//! The TARS tagged binary format: heads, the traits every encodable type implements, and one
+//! file per family of types.
+//!
+//! # Rust types and IDL types
+//!
+//! | IDL | Rust |
+//! |---|---|
+//! | `bool`, `byte`, `short`, `int`, `long` | `bool`, `i8`, `i16`, `i32`, `i64` |
+//! | `unsigned byte`, `unsigned short`, `unsigned int` | `u8`, `u16`, `u32` (written through the next wider signed path) |
+//! | `float`, `double` | `f32`, `f64` |
+//! | `string` | `&'de [u8]` (borrowed), [`bytes::Bytes`] (shared), `&'de str` or `String` (UTF-8 checked) |
+//! | `vector<byte>` | [`SimpleList<&'de [u8]>`](SimpleList), `SimpleList<Bytes>` or `Vec<i8>` |
+//! | `vector<T>` | `Vec<T>` (note: `Vec<u8>` is `vector<unsigned byte>`, a LIST) |
+//! | `map<K, V>` | [`TarsMap<K, V>`](TarsMap) (wire order kept) or `BTreeMap<K, V>` |
+//! | `struct` | a type with `#[derive(TarsStruct)]` |
+//! | `enum` | a fieldless enum with `#[derive(TarsEnum)]`, or `i32` |
+//!
+//! # Optional fields on encode
+//!
+//! The derive follows TarsCpp's `tars2cpp --check-default=true`, so our bytes equal TarsCpp's:
+//! numbers and strings are omitted when equal to their declared default (floats within an
+//! epsilon), containers when empty; `bool`, structs and enums are always written; `require`
+//! fields are always written. Readers never rely on either choice.
+
+mod head;
+mod list;
+mod map;
+mod reader;
+mod scalar;
+mod string;
+mod structs;
+
+pub use head::{Head, WireType, write_head};
+pub use list::SimpleList;
+pub use map::TarsMap;
+pub use reader::{DEFAULT_MAX_DEPTH, Reader};
+pub use structs::{
+    Struct, StructDecode, decode_nested, encode_nested, from_bytes, from_slice, to_bytes,
+};
+
+pub(crate) use head::write_head_and;
+
+use std::cmp::Ordering;
+
+use bytes::BytesMut;
+
+use crate::Result;
+
+/// A value that can be written as a tagged TARS field.
+pub trait Encode {
+    /// Appends this value as field `tag`: its head, then its payload.
+    ///
+    /// # Panics
+    ///
+    /// Panics if a string is longer than `u32::MAX` bytes, which no TARS peer can read.
+    fn encode(&self, tag: u8, buf: &mut BytesMut);
+
+    /// Whether an `optional` field holding this value may be left out, given the field's default.
+    /// Numbers and strings: equal to the default; containers: empty; bools and structs: never.
+    #[inline]
+    fn is_omittable(&self, default: impl FnOnce() -> Self) -> bool
+    where
+        Self: Sized,
+    {
+        let _ = default;
+        false
+    }
+
+    /// Writes a `vector<Self>`. The default is a LIST; `i8` overrides it with a SimpleList.
+    #[inline]
+    fn encode_vec(items: &[Self], tag: u8, buf: &mut BytesMut)
+    where
+        Self: Sized,
+    {
+        list::encode_list(items, tag, buf);
+    }
+}
+
+/// A value that can be read from a TARS field, possibly borrowing from the input `'de`.
+pub trait Decode<'de>: Sized {
+    /// Reads a value whose head (of type `ty`) was already consumed.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `ty` cannot be read as this type, when the input ends early, when a length or
+    /// the nesting depth is out of bounds, or when a value is out of range.
+    fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self>;
+
+    /// Reads a `vector<Self>`. The default expects a LIST; `i8` also accepts a SimpleList.
+    #[inline]
+    fn decode_vec(r: &mut Reader<'de>, ty: WireType) -> Result<Vec<Self>> {
+        list::decode_list(r, ty)
+    }
+}
+
+/// The ordering TarsCpp's `operator<` gives a map key; maps are written in this order.
+///
+/// Scalars and strings compare as TarsCpp does (ints signed, strings bytewise); derived structs
+/// compare their `key[...]` fields in order (all fields by default).
+pub trait KeyOrd {
+    /// Compares two keys.
+    fn key_cmp(&self, other: &Self) -> Ordering;
+}
+
+/// Builds a default value from a static string literal, for string fields with IDL defaults.
+pub trait FromStatic {
+    /// The value for the literal `s`.
+    fn from_static(s: &'static str) -> Self;
+}

@@ -1,0 +1,311 @@
+//! The zero-copy reader: a forward-only cursor that locates tags and skips unknown data
+//! (tars-wire.md §1.7).
+
+use bytes::Bytes;
+
+use super::{Decode, Head, WireType};
+use crate::{Error, Result};
+
+/// Default maximum nesting of structs and containers, as in prost.
+pub const DEFAULT_MAX_DEPTH: u32 = 100;
+
+/// A cursor over one TARS buffer.
+///
+/// Decoded strings and byte vectors borrow from the buffer (`&'de [u8]`) or, when the reader was
+/// made with [`Reader::from_bytes`], may be `Bytes` slices sharing its allocation; nothing is
+/// copied either way. Every length is checked against the remaining input before anything is
+/// allocated, and nesting is limited to [`Reader::max_depth`].
+#[derive(Debug, Clone)]
+pub struct Reader<'de> {
+    buf: &'de [u8],
+    pos: usize,
+    depth: u32,
+    max_depth: u32,
+    source: Option<&'de Bytes>,
+}
+
+impl<'de> Reader<'de> {
+    /// A reader over a byte slice. `Bytes` fields decoded from it are copies.
+    pub fn new(buf: &'de [u8]) -> Self {
+        Self {
+            buf,
+            pos: 0,
+            depth: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            source: None,
+        }
+    }
+
+    /// A reader over `Bytes`: `Bytes` fields decoded from it share its allocation (O(1)).
+    pub fn from_bytes(buf: &'de Bytes) -> Self {
+        Self {
+            source: Some(buf),
+            ..Self::new(buf)
+        }
+    }
+
+    /// Sets the maximum nesting depth of structs and containers (default 100).
+    #[must_use]
+    pub fn with_max_depth(mut self, max_depth: u32) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// The maximum nesting depth.
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth
+    }
+
+    /// Bytes not yet consumed.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// Whether the whole buffer has been consumed.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    /// Offset of the cursor from the start of the buffer.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Consumes `n` bytes and returns them, borrowed from the input.
+    #[inline]
+    pub fn take(&mut self, n: usize) -> Result<&'de [u8]> {
+        let buf: &'de [u8] = self.buf;
+        match buf.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            None => Err(Error::eof(n, self.remaining())),
+        }
+    }
+
+    #[inline]
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        match self.buf.get(self.pos..self.pos + N) {
+            Some(s) => {
+                self.pos += N;
+                let mut out = [0u8; N];
+                out.copy_from_slice(s);
+                Ok(out)
+            }
+            None => Err(Error::eof(N, self.remaining())),
+        }
+    }
+
+    /// Reads one byte.
+    #[inline]
+    pub fn read_u8(&mut self) -> Result<u8> {
+        match self.buf.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(Error::eof(1, 0)),
+        }
+    }
+
+    /// Reads a big-endian `i16`.
+    #[inline]
+    pub fn read_i16(&mut self) -> Result<i16> {
+        self.take_array().map(i16::from_be_bytes)
+    }
+
+    /// Reads a big-endian `i32`.
+    #[inline]
+    pub fn read_i32(&mut self) -> Result<i32> {
+        self.take_array().map(i32::from_be_bytes)
+    }
+
+    /// Reads a big-endian `u32`.
+    #[inline]
+    pub fn read_u32(&mut self) -> Result<u32> {
+        self.take_array().map(u32::from_be_bytes)
+    }
+
+    /// Reads a big-endian `i64`.
+    #[inline]
+    pub fn read_i64(&mut self) -> Result<i64> {
+        self.take_array().map(i64::from_be_bytes)
+    }
+
+    /// Turns a slice of this reader's input into `Bytes`: shared when the reader was made from
+    /// `Bytes` (O(1), no copy), copied otherwise.
+    pub fn to_bytes(&self, slice: &'de [u8]) -> Bytes {
+        match self.source {
+            Some(src) => src.slice_ref(slice),
+            None => Bytes::copy_from_slice(slice),
+        }
+    }
+
+    /// Peeks at the next head without consuming it; returns it with its encoded length.
+    #[inline]
+    pub fn peek_head(&self) -> Result<Option<(Head, usize)>> {
+        let Some(&b) = self.buf.get(self.pos) else {
+            return Ok(None);
+        };
+        let ty = WireType::from_id(b).ok_or_else(|| Error::invalid_wire_type(b & 0x0f))?;
+        let high = b >> 4;
+        if high != 15 {
+            return Ok(Some((Head { tag: high, ty }, 1)));
+        }
+        match self.buf.get(self.pos + 1) {
+            Some(&tag) => Ok(Some((Head { tag, ty }, 2))),
+            None => Err(Error::eof(2, 1)),
+        }
+    }
+
+    /// Reads the next head.
+    #[inline]
+    pub fn read_head(&mut self) -> Result<Head> {
+        match self.peek_head()? {
+            Some((head, len)) => {
+                self.pos += len;
+                Ok(head)
+            }
+            None => Err(Error::eof(1, 0)),
+        }
+    }
+
+    /// Moves to field `tag` of the current struct, skipping lower tags.
+    ///
+    /// Returns the field's type with its head consumed, or `None` when the field is absent
+    /// (end of input, the struct's end, or a higher tag, none of which is consumed).
+    #[inline]
+    pub fn find_field(&mut self, tag: u8) -> Result<Option<WireType>> {
+        loop {
+            let Some((head, len)) = self.peek_head()? else {
+                return Ok(None);
+            };
+            if head.ty == WireType::StructEnd || head.tag > tag {
+                return Ok(None);
+            }
+            self.pos += len;
+            if head.tag == tag {
+                return Ok(Some(head.ty));
+            }
+            self.skip_value(head.ty)?;
+        }
+    }
+
+    /// Reads the head of a container element or map entry, which must carry `tag`.
+    #[inline]
+    pub fn expect_element(&mut self, tag: u8) -> Result<WireType> {
+        let head = self.read_head()?;
+        if head.tag == tag {
+            Ok(head.ty)
+        } else {
+            Err(Error::unexpected_tag(tag, head.tag))
+        }
+    }
+
+    /// Reads a container length (an integer field with tag 0) and checks it against the input:
+    /// each element needs at least `min_elem_bytes` more bytes, so nothing can make the caller
+    /// allocate for more elements than the input could hold.
+    #[inline]
+    pub fn read_length(&mut self, min_elem_bytes: usize) -> Result<usize> {
+        let ty = self.expect_element(0)?;
+        let len = i64::decode(self, ty)?;
+        let remaining = self.remaining();
+        match usize::try_from(len) {
+            Ok(n) if n.saturating_mul(min_elem_bytes) <= remaining => Ok(n),
+            _ => Err(Error::invalid_length(len, remaining)),
+        }
+    }
+
+    /// Enters a nested struct or container; fails past the depth limit.
+    #[inline]
+    pub fn enter(&mut self) -> Result<()> {
+        if self.depth >= self.max_depth {
+            return Err(Error::depth_limit(self.max_depth));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Leaves a nested struct or container.
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Skips one value of type `ty` whose head was already consumed.
+    pub fn skip_value(&mut self, ty: WireType) -> Result<()> {
+        match ty {
+            WireType::ZeroTag | WireType::StructEnd => Ok(()),
+            WireType::Byte => self.take(1).map(drop),
+            WireType::Short => self.take(2).map(drop),
+            WireType::Int | WireType::Float => self.take(4).map(drop),
+            WireType::Long | WireType::Double => self.take(8).map(drop),
+            WireType::String1 => {
+                let n = self.read_u8()?;
+                self.take(usize::from(n)).map(drop)
+            }
+            WireType::String4 => {
+                let n = self.read_u32()?;
+                self.take(n as usize).map(drop)
+            }
+            WireType::SimpleList => {
+                let inner = self.read_head()?;
+                if inner.ty != WireType::Byte {
+                    return Err(Error::type_mismatch("simple list element byte", inner.ty));
+                }
+                let n = self.read_length(1)?;
+                self.take(n).map(drop)
+            }
+            WireType::List => self.skip_elements(1),
+            WireType::Map => self.skip_elements(2),
+            WireType::StructBegin => {
+                self.enter()?;
+                self.skip_to_struct_end()?;
+                self.leave();
+                Ok(())
+            }
+        }
+    }
+
+    fn skip_elements(&mut self, fields_per_element: usize) -> Result<()> {
+        let n = self.read_length(fields_per_element)?;
+        self.enter()?;
+        for _ in 0..n * fields_per_element {
+            let head = self.read_head()?;
+            self.skip_value(head.ty)?;
+        }
+        self.leave();
+        Ok(())
+    }
+
+    /// Skips the rest of the current struct, including its `StructEnd`.
+    pub fn skip_to_struct_end(&mut self) -> Result<()> {
+        loop {
+            let head = self.read_head()?;
+            if head.ty == WireType::StructEnd {
+                return Ok(());
+            }
+            self.skip_value(head.ty)?;
+        }
+    }
+
+    /// Reads field `tag` as `T`, or `None` when absent. Use for argument blocks and optional data.
+    pub fn read_optional<T: Decode<'de>>(&mut self, tag: u8) -> Result<Option<T>> {
+        match self.find_field(tag)? {
+            Some(ty) => T::decode(self, ty).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads field `tag` as `T`; its absence is an error naming `context` and the tag.
+    pub fn read_required<T: Decode<'de>>(&mut self, tag: u8, context: &'static str) -> Result<T> {
+        match self.find_field(tag) {
+            Ok(Some(ty)) => T::decode(self, ty).map_err(|e| e.in_field(context, tag)),
+            Ok(None) => Err(Error::required_field_missing(context, tag)),
+            Err(e) => Err(e.in_field(context, tag)),
+        }
+    }
+}

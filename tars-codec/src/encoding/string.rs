@@ -1,0 +1,186 @@
+//! Strings (tars-wire.md §1.3–1.4): String1 up to 255 bytes, String4 above; raw bytes with no
+//! required encoding, so GBK and other legacy text survive byte-exact.
+
+use std::cmp::Ordering;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::{Decode, Encode, FromStatic, KeyOrd, Reader, WireType, write_head};
+use crate::{Error, Result};
+
+/// Writes `s` as a string field.
+///
+/// # Panics
+///
+/// Panics if `s` is longer than `u32::MAX` bytes.
+#[inline]
+pub(crate) fn write_string(buf: &mut BytesMut, tag: u8, s: &[u8]) {
+    buf.reserve(s.len() + 6);
+    if let Ok(n) = u8::try_from(s.len()) {
+        write_head(buf, tag, WireType::String1);
+        buf.put_u8(n);
+    } else {
+        let n = u32::try_from(s.len()).expect("a TARS string is at most u32::MAX bytes");
+        write_head(buf, tag, WireType::String4);
+        buf.put_u32(n);
+    }
+    buf.put_slice(s);
+}
+
+/// Reads a string of either form, borrowed from the input.
+#[inline]
+pub(crate) fn read_string<'de>(r: &mut Reader<'de>, ty: WireType) -> Result<&'de [u8]> {
+    let n = match ty {
+        WireType::String1 => usize::from(r.read_u8()?),
+        WireType::String4 => r.read_u32()? as usize,
+        _ => return Err(Error::type_mismatch("string", ty)),
+    };
+    r.take(n)
+}
+
+/// Implements the string traits for a type whose bytes are its `AsRef<[u8]>`.
+macro_rules! string_type {
+    ($t:ty, $from_static:expr) => {
+        impl Encode for $t {
+            #[inline]
+            fn encode(&self, tag: u8, buf: &mut BytesMut) {
+                write_string(buf, tag, AsRef::<[u8]>::as_ref(self));
+            }
+
+            #[inline]
+            fn is_omittable(&self, default: impl FnOnce() -> Self) -> bool {
+                AsRef::<[u8]>::as_ref(self) == AsRef::<[u8]>::as_ref(&default())
+            }
+        }
+
+        impl KeyOrd for $t {
+            #[inline]
+            fn key_cmp(&self, other: &Self) -> Ordering {
+                AsRef::<[u8]>::as_ref(self).cmp(AsRef::<[u8]>::as_ref(other))
+            }
+        }
+
+        impl FromStatic for $t {
+            #[inline]
+            fn from_static(s: &'static str) -> Self {
+                $from_static(s)
+            }
+        }
+    };
+}
+
+string_type!(&[u8], str::as_bytes);
+string_type!(Bytes, |s: &'static str| Bytes::from_static(s.as_bytes()));
+string_type!(&str, |s| s);
+string_type!(String, String::from);
+
+impl<'de> Decode<'de> for &'de [u8] {
+    /// Borrows the string's bytes from the input: O(1), no copy.
+    #[inline]
+    fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
+        read_string(r, ty)
+    }
+}
+
+impl<'de> Decode<'de> for Bytes {
+    /// Shares the input's allocation when the reader was made from `Bytes`, else copies.
+    #[inline]
+    fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
+        let s = read_string(r, ty)?;
+        Ok(r.to_bytes(s))
+    }
+}
+
+impl<'de> Decode<'de> for &'de str {
+    /// Borrows the string after checking that it is UTF-8.
+    #[inline]
+    fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
+        std::str::from_utf8(read_string(r, ty)?).map_err(|_| Error::invalid_utf8())
+    }
+}
+
+impl Decode<'_> for String {
+    /// Copies the string after checking that it is UTF-8.
+    #[inline]
+    fn decode(r: &mut Reader<'_>, ty: WireType) -> Result<Self> {
+        <&str>::decode(r, ty).map(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_up_to_255_bytes_use_string1() {
+        let mut buf = BytesMut::new();
+        b"ab".as_slice().encode(6, &mut buf);
+        assert_eq!(&buf[..], &[0x66, 0x02, b'a', b'b']);
+
+        let long = vec![b'x'; 255];
+        let mut buf = BytesMut::new();
+        long.as_slice().encode(0, &mut buf);
+        assert_eq!(&buf[..2], &[0x06, 0xff]);
+        assert_eq!(buf.len(), 257);
+    }
+
+    #[test]
+    fn strings_over_255_bytes_use_string4() {
+        let long = vec![b'x'; 256];
+        let mut buf = BytesMut::new();
+        long.as_slice().encode(0, &mut buf);
+        assert_eq!(&buf[..5], &[0x07, 0, 0, 1, 0]);
+        assert_eq!(buf.len(), 261);
+    }
+
+    #[test]
+    fn either_form_decodes_regardless_of_length() {
+        let bytes = [0x07, 0, 0, 0, 2, b'h', b'i'];
+        let mut r = Reader::new(&bytes);
+        let head = r.read_head().ok();
+        let ty = head.map_or(WireType::ZeroTag, |h| h.ty);
+        assert_eq!(<&[u8]>::decode(&mut r, ty).ok(), Some(b"hi".as_slice()));
+    }
+
+    #[test]
+    fn gbk_bytes_survive_and_utf8_is_checked_only_on_request() {
+        // "\u{4e2d}\u{6587}" in GBK.
+        let gbk = [0x06, 0x04, 0xd6, 0xd0, 0xce, 0xc4];
+        let mut r = Reader::new(&gbk);
+        let _ = r.read_head();
+        assert_eq!(
+            <&[u8]>::decode(&mut r, WireType::String1).ok(),
+            Some([0xd6, 0xd0, 0xce, 0xc4].as_slice())
+        );
+        let mut r = Reader::new(&gbk);
+        let _ = r.read_head();
+        let err = String::decode(&mut r, WireType::String1).err();
+        assert!(err.is_some_and(|e| e.is_invalid_value()));
+    }
+
+    #[test]
+    fn a_zero_tag_is_not_a_string() {
+        let mut r = Reader::new(&[]);
+        let err = <&[u8]>::decode(&mut r, WireType::ZeroTag).err();
+        assert!(err.is_some_and(|e| e.is_type_mismatch()));
+    }
+
+    #[test]
+    fn a_length_past_the_end_is_an_eof_error() {
+        let bytes = [0x06, 0x05, b'a'];
+        let mut r = Reader::new(&bytes);
+        let _ = r.read_head();
+        let err = <&[u8]>::decode(&mut r, WireType::String1).err();
+        assert!(err.is_some_and(|e| e.is_eof()));
+    }
+
+    #[test]
+    fn bytes_decoded_from_bytes_share_the_allocation() {
+        let input = Bytes::from_static(&[0x06, 0x02, b'o', b'k']);
+        let mut r = Reader::from_bytes(&input);
+        let _ = r.read_head();
+        let s = Bytes::decode(&mut r, WireType::String1).ok();
+        assert_eq!(s.as_deref(), Some(b"ok".as_slice()));
+        assert_eq!(s.map(|s| s.as_ptr()), Some(input[2..].as_ptr()));
+    }
+}

@@ -1,0 +1,81 @@
+//! Structs (tars-wire.md §1.6–1.8): fields in ascending tag order, nested ones framed by
+//! StructBegin / StructEnd, top-level ones (packets, argument blocks) bare.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::{Decode, Encode, Reader, WireType, write_head};
+use crate::{Error, Result};
+
+/// A TARS struct's encode side; implemented by `#[derive(TarsStruct)]`.
+pub trait Struct: Encode {
+    /// The struct's IDL name, used in error paths.
+    const NAME: &'static str;
+
+    /// Appends the fields without StructBegin/StructEnd (the top-level form).
+    fn encode_fields(&self, buf: &mut BytesMut);
+}
+
+/// A TARS struct's decode side; implemented by `#[derive(TarsStruct)]`.
+pub trait StructDecode<'de>: Decode<'de> {
+    /// The struct's IDL name, used in error paths.
+    const NAME: &'static str;
+
+    /// Reads the fields up to the end of the input or the next StructEnd (not consumed).
+    fn decode_fields(r: &mut Reader<'de>) -> Result<Self>;
+}
+
+/// Writes `value` nested as field `tag`. Used by generated code.
+#[inline]
+pub fn encode_nested<T: Struct>(value: &T, tag: u8, buf: &mut BytesMut) {
+    write_head(buf, tag, WireType::StructBegin);
+    value.encode_fields(buf);
+    buf.put_u8(WireType::StructEnd as u8);
+}
+
+/// Reads a nested struct whose head was consumed, skipping unknown trailing fields through its
+/// StructEnd. Used by generated code.
+#[inline]
+pub fn decode_nested<'de, T: StructDecode<'de>>(r: &mut Reader<'de>, ty: WireType) -> Result<T> {
+    if ty != WireType::StructBegin {
+        return Err(Error::type_mismatch(T::NAME, ty));
+    }
+    r.enter()?;
+    let value = T::decode_fields(r)?;
+    r.skip_to_struct_end()?;
+    r.leave();
+    Ok(value)
+}
+
+/// Encodes a top-level struct (no StructBegin/StructEnd) into a new buffer.
+///
+/// # Examples
+///
+/// ```
+/// use tars_codec::TarsStruct;
+///
+/// #[derive(Debug, PartialEq, TarsStruct)]
+/// struct Ping {
+///     #[tars(tag = 0, require)]
+///     id: i32,
+/// }
+///
+/// let bytes = tars_codec::to_bytes(&Ping { id: 1 });
+/// assert_eq!(&bytes[..], &[0x00, 0x01]);
+/// assert_eq!(tars_codec::from_slice::<Ping>(&bytes)?, Ping { id: 1 });
+/// # Ok::<(), tars_codec::Error>(())
+/// ```
+pub fn to_bytes<T: Struct>(value: &T) -> Bytes {
+    let mut buf = BytesMut::new();
+    value.encode_fields(&mut buf);
+    buf.freeze()
+}
+
+/// Decodes a top-level struct from a slice; strings borrow from it.
+pub fn from_slice<'de, T: StructDecode<'de>>(buf: &'de [u8]) -> Result<T> {
+    T::decode_fields(&mut Reader::new(buf))
+}
+
+/// Decodes a top-level struct from `Bytes`; `Bytes` fields share its allocation.
+pub fn from_bytes<'de, T: StructDecode<'de>>(buf: &'de Bytes) -> Result<T> {
+    T::decode_fields(&mut Reader::from_bytes(buf))
+}
