@@ -1,0 +1,1 @@
+//! Benchmarks for tarsplane live in `benches/`; results are recorded in `RESULTS.md`.
