@@ -109,6 +109,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ) -> ::tars_codec::Result<Self> {
                 ::tars_codec::encoding::decode_nested(r, ty)
             }
+
+            #[inline(always)]
+            fn decode_field(
+                r: &mut ::tars_codec::Reader<#de>,
+                tag: u8,
+            ) -> ::tars_codec::Result<::core::option::Option<Self>> {
+                ::tars_codec::encoding::decode_nested_field(r, tag)
+            }
         }
 
         impl #plain_generics ::core::default::Default for #ident #ty_generics {
@@ -225,15 +233,8 @@ fn decode_field(field: &Field, name: &LitStr) -> TokenStream {
         default_expr(field)
     };
     quote! {
-        #ident: match r.find_field(#tag) {
-            ::core::result::Result::Ok(::core::option::Option::Some(ty)) => {
-                match ::tars_codec::Decode::decode(r, ty) {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(e) => {
-                        return ::core::result::Result::Err(e.in_field(#name, #tag))
-                    }
-                }
-            }
+        #ident: match ::tars_codec::Decode::decode_field(r, #tag) {
+            ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
             ::core::result::Result::Ok(::core::option::Option::None) => #absent,
             ::core::result::Result::Err(e) => {
                 return ::core::result::Result::Err(e.in_field(#name, #tag))

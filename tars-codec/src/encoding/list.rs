@@ -76,8 +76,7 @@ pub(crate) fn decode_list<'de, T: Decode<'de>>(r: &mut Reader<'de>, ty: WireType
     r.enter()?;
     let mut items = Vec::with_capacity(n);
     for _ in 0..n {
-        let ty = r.expect_element(0)?;
-        items.push(T::decode(r, ty)?);
+        items.push(super::decode_element(r, 0)?);
     }
     r.leave();
     Ok(items)
@@ -228,6 +227,6 @@ mod tests {
     fn list_elements_must_carry_tag_zero() {
         let bad = [0x09, 0x00, 0x01, 0x10, 0x01];
         let err = dec::<Vec<i32>>(&bad).err();
-        assert!(err.is_some_and(|e| e.is_invalid_value()));
+        assert!(err.is_some_and(|e| e.is_missing_field()));
     }
 }

@@ -35,7 +35,7 @@ pub use list::SimpleList;
 pub use map::TarsMap;
 pub use reader::{DEFAULT_MAX_DEPTH, Reader};
 pub use structs::{
-    Struct, StructDecode, decode_nested, encode_nested, from_bytes, from_slice, to_bytes,
+    Struct, StructDecode, decode_nested, decode_nested_field, encode_nested, from_bytes, from_slice, to_bytes,
 };
 
 pub(crate) use head::write_head_and;
@@ -86,6 +86,18 @@ pub trait Decode<'de>: Sized {
     /// the nesting depth is out of bounds, or when a value is out of range.
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self>;
 
+    /// Moves to field `tag` (skipping lower tags, as [`Reader::find_field`]) and reads it, or
+    /// returns `None` when the field is absent.
+    ///
+    /// Types override this with a fast path for their usual head; the result is the same.
+    #[inline(always)]
+    fn decode_field(r: &mut Reader<'de>, tag: u8) -> Result<Option<Self>> {
+        match r.find_field(tag)? {
+            Some(ty) => Self::decode(r, ty).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Reads a `vector<Self>`. The default expects a LIST; `i8` also accepts a SimpleList.
     #[inline]
     fn decode_vec(r: &mut Reader<'de>, ty: WireType) -> Result<Vec<Self>> {
@@ -106,4 +118,13 @@ pub trait KeyOrd {
 pub trait FromStatic {
     /// The value for the literal `s`.
     fn from_static(s: &'static str) -> Self;
+}
+
+/// Reads a container element or map entry half at `tag`; its absence is an error.
+#[inline(always)]
+fn decode_element<'de, T: Decode<'de>>(r: &mut Reader<'de>, tag: u8) -> Result<T> {
+    match T::decode_field(r, tag)? {
+        Some(v) => Ok(v),
+        None => Err(crate::Error::required_field_missing("element", tag)),
+    }
 }

@@ -99,6 +99,70 @@ impl<'de> Reader<'de> {
         }
     }
 
+    /// The next 8 bytes as a big-endian word, without consuming them; `None` near the end.
+    #[inline(always)]
+    pub(crate) fn peek_u64(&self) -> Option<u64> {
+        let buf: &'de [u8] = self.buf;
+        let chunk = buf.get(self.pos..)?.first_chunk::<8>()?;
+        Some(u64::from_be_bytes(*chunk))
+    }
+
+    /// Fast path for an integer field: when the next head is `tag` in its one-byte form with an
+    /// integer type no wider than `widest` (or ZeroTag) and at least 8 bytes remain, reads it
+    /// without a branch on its width. `None` means "take the general path", never an error.
+    #[inline(always)]
+    pub(crate) fn fast_int(&mut self, tag: u8, widest: WireType) -> Option<i64> {
+        /// Payload bytes by type id: BYTE 1, SHORT 2, INT 4, ZeroTag 0; 8 = not on this path.
+        const SIZE: [u8; 16] = [1, 2, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 8, 8, 8];
+        let word = self.peek_u64()?;
+        let head = (word >> 56) as u8;
+        let id = head & 0x0f;
+        if tag >= 15 || head >> 4 != tag || (id > widest as u8 && id != WireType::ZeroTag as u8) {
+            return None;
+        }
+        let size = u32::from(SIZE[usize::from(id)]);
+        if size > 4 {
+            return None;
+        }
+        let value = ((word << 8) as i64).checked_shr(64 - 8 * size).unwrap_or(0);
+        self.pos += 1 + size as usize;
+        Some(value)
+    }
+
+    /// Fast path for a string field: the next head is `tag` as String1. `None` means "take the
+    /// general path".
+    #[inline(always)]
+    pub(crate) fn fast_string(&mut self, tag: u8) -> Option<&'de [u8]> {
+        let word = self.peek_u64()?;
+        if tag >= 15 || (word >> 56) as u8 != (tag << 4) | WireType::String1 as u8 {
+            return None;
+        }
+        let n = ((word >> 48) & 0xff) as usize;
+        let buf: &'de [u8] = self.buf;
+        let s = buf.get(self.pos + 2..self.pos + 2 + n)?;
+        self.pos += 2 + n;
+        Some(s)
+    }
+
+    /// Fast path for a nested struct field: consumes the head when the next byte is `tag` as
+    /// StructBegin.
+    #[inline(always)]
+    pub(crate) fn fast_struct_begin(&mut self, tag: u8) -> bool {
+        let hit = tag < 15
+            && self.buf.get(self.pos) == Some(&((tag << 4) | WireType::StructBegin as u8));
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    /// Skips `n` bytes the caller has checked are present.
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, n: usize) {
+        debug_assert!(n <= self.remaining());
+        self.pos += n;
+    }
+
     /// Reads one byte.
     #[inline]
     pub fn read_u8(&mut self) -> Result<u8> {
@@ -177,8 +241,22 @@ impl<'de> Reader<'de> {
     ///
     /// Returns the field's type with its head consumed, or `None` when the field is absent
     /// (end of input, the struct's end, or a higher tag, none of which is consumed).
-    #[inline]
+    #[inline(always)]
     pub fn find_field(&mut self, tag: u8) -> Result<Option<WireType>> {
+        // Fast path: the next head is the wanted tag in its one-byte form.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b >> 4 == tag && tag < 15 {
+                if let Some(ty) = WireType::from_id(b) {
+                    self.pos += 1;
+                    return Ok(Some(ty));
+                }
+            }
+        }
+        self.find_field_slow(tag)
+    }
+
+    #[inline(never)]
+    fn find_field_slow(&mut self, tag: u8) -> Result<Option<WireType>> {
         loop {
             let Some((head, len)) = self.peek_head()? else {
                 return Ok(None);
@@ -282,7 +360,18 @@ impl<'de> Reader<'de> {
     }
 
     /// Skips the rest of the current struct, including its `StructEnd`.
+    #[inline(always)]
     pub fn skip_to_struct_end(&mut self) -> Result<()> {
+        // Fast path: no unknown trailing fields.
+        if self.buf.get(self.pos) == Some(&(WireType::StructEnd as u8)) {
+            self.pos += 1;
+            return Ok(());
+        }
+        self.skip_to_struct_end_slow()
+    }
+
+    #[inline(never)]
+    fn skip_to_struct_end_slow(&mut self) -> Result<()> {
         loop {
             let head = self.read_head()?;
             if head.ty == WireType::StructEnd {

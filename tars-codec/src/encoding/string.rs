@@ -80,6 +80,17 @@ impl<'de> Decode<'de> for &'de [u8] {
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
         read_string(r, ty)
     }
+
+    #[inline(always)]
+    fn decode_field(r: &mut Reader<'de>, tag: u8) -> Result<Option<Self>> {
+        if let Some(s) = r.fast_string(tag) {
+            return Ok(Some(s));
+        }
+        match r.find_field(tag)? {
+            Some(ty) => read_string(r, ty).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 impl<'de> Decode<'de> for Bytes {
@@ -88,6 +99,11 @@ impl<'de> Decode<'de> for Bytes {
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
         let s = read_string(r, ty)?;
         Ok(r.to_bytes(s))
+    }
+
+    #[inline(always)]
+    fn decode_field(r: &mut Reader<'de>, tag: u8) -> Result<Option<Self>> {
+        Ok(<&[u8]>::decode_field(r, tag)?.map(|s| r.to_bytes(s)))
     }
 }
 

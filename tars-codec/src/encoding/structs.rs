@@ -46,6 +46,21 @@ pub fn decode_nested<'de, T: StructDecode<'de>>(r: &mut Reader<'de>, ty: WireTyp
     Ok(value)
 }
 
+/// Reads nested struct field `tag`, or `None` when absent. Used by generated code.
+#[inline(always)]
+pub fn decode_nested_field<'de, T: StructDecode<'de>>(
+    r: &mut Reader<'de>,
+    tag: u8,
+) -> Result<Option<T>> {
+    if r.fast_struct_begin(tag) {
+        return decode_nested(r, WireType::StructBegin).map(Some);
+    }
+    match r.find_field(tag)? {
+        Some(ty) => decode_nested(r, ty).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// Encodes a top-level struct (no StructBegin/StructEnd) into a new buffer.
 ///
 /// # Examples
