@@ -5,6 +5,10 @@
 
 use std::hint::black_box;
 
+/// The allocator the `tarsplane` binary ships with; benchmarks measure what production runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use bytes::{Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tars_codec::frame::write_frame;
