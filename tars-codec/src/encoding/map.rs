@@ -206,6 +206,18 @@ impl<K: KeyOrd, V: KeyOrd> KeyOrd for TarsMap<K, V> {
     }
 }
 
+impl<K: KeyOrd, V: KeyOrd> KeyOrd for BTreeMap<K, V> {
+    fn key_cmp(&self, other: &Self) -> Ordering {
+        for ((ka, va), (kb, vb)) in self.iter().zip(other) {
+            match ka.key_cmp(kb).then_with(|| va.key_cmp(vb)) {
+                Ordering::Equal => {}
+                unequal => return unequal,
+            }
+        }
+        self.len().cmp(&other.len())
+    }
+}
+
 /// A `BTreeMap` is written in its own order; on decode the first of duplicate keys wins.
 impl<K: Encode + Ord, V: Encode> Encode for BTreeMap<K, V> {
     fn encode(&self, tag: u8, buf: &mut BytesMut) {
