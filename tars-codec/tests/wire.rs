@@ -453,3 +453,19 @@ fn invalid_type_ids_are_errors() {
         assert!(err.is_some_and(|e| e.is_type_mismatch()), "type id {b:#x}");
     }
 }
+
+#[test]
+fn tiny_optional_floats_are_written_not_rounded_to_the_default() {
+    // Found by the round-trip property: TarsCpp's epsilon comparison would omit this value.
+    #[derive(Debug, PartialEq, TarsStruct)]
+    struct F {
+        #[tars(tag = 0)]
+        d: f64,
+        #[tars(tag = 1)]
+        f: f32,
+    }
+    let v = F { d: 1.297_694_648_432_545e-252, f: 1e-40 };
+    let back: F = tars_codec::from_slice(&tars_codec::to_bytes(&v)).expect("decode");
+    assert_eq!(back, v);
+    assert!(tars_codec::to_bytes(&F { d: 0.0, f: 0.0 }).is_empty());
+}

@@ -18,9 +18,10 @@
 //! # Optional fields on encode
 //!
 //! The derive follows TarsCpp's `tars2cpp --check-default=true`, so our bytes equal TarsCpp's:
-//! numbers and strings are omitted when equal to their declared default (floats within an
-//! epsilon), containers when empty; `bool`, structs and enums are always written; `require`
-//! fields are always written. Readers never rely on either choice.
+//! numbers and strings are omitted when equal to their declared default, containers when empty; `bool`, structs and enums are always written; `require`
+//! fields are always written. Readers never rely on either choice. One deliberate difference:
+//! TarsCpp compares floats with the default within an epsilon, so it drops values such as
+//! `1e-300` on the wire; we omit a float only when it equals the default exactly.
 
 mod head;
 mod list;

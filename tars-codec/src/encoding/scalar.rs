@@ -224,7 +224,8 @@ impl Encode for f32 {
 
     #[inline]
     fn is_omittable(&self, default: impl FnOnce() -> Self) -> bool {
-        (*self - default()).abs() < f32::EPSILON
+        // Exact, not TarsCpp's epsilon: that would silently turn 1e-300 into 0.
+        *self == default()
     }
 }
 
@@ -254,7 +255,7 @@ impl Encode for f64 {
 
     #[inline]
     fn is_omittable(&self, default: impl FnOnce() -> Self) -> bool {
-        (*self - default()).abs() < f64::EPSILON
+        *self == default()
     }
 }
 
