@@ -16,7 +16,7 @@ use tars_codec::{FrameCodec, RequestPacket, Struct};
 use tars_test::fixtures::{self, EndpointList, ReportMicMsgArgs};
 use tokio_util::codec::Decoder;
 
-/// Decode / encode_fresh / encode_reused for one fixture decoded as `$ty`.
+/// `decode`, `encode_fresh` and `encode_reused` for one fixture decoded as `$ty`.
 macro_rules! bench_fixture {
     ($c:expr, $name:literal, $file:literal, $ty:ident) => {{
         let bytes = fixtures::read($file);
@@ -52,7 +52,12 @@ macro_rules! bench_fixture {
 }
 
 fn codec(c: &mut Criterion) {
-    bench_fixture!(c, "stat-report-1000", "stat-report-1000.bin", ReportMicMsgArgs);
+    bench_fixture!(
+        c,
+        "stat-report-1000",
+        "stat-report-1000.bin",
+        ReportMicMsgArgs
+    );
     bench_fixture!(c, "endpoints-100", "endpoints-100.bin", EndpointList);
     bench_fixture!(c, "request-small", "request-small.bin", RequestPacket);
 }

@@ -29,6 +29,10 @@ struct Key {
 
 #[derive(Debug, Clone, PartialEq, TarsStruct)]
 #[tars(name = "interop.AllTypes")]
+#[allow(
+    clippy::struct_field_names,
+    reason = "mirrors the Node IDL fBool, fByte, ..."
+)]
 struct AllTypes {
     #[tars(tag = 0, require)]
     f_bool: bool,
@@ -97,8 +101,20 @@ fn canonical() -> AllTypes {
         f_inner: inner(42, "inner"),
         f_inners: vec![inner(1, "one"), inner(0, ""), inner(-7, "seven")],
         f_struct_map: vec![
-            (Key { name: "k1".to_owned(), id: 1 }, inner(10, "v1")),
-            (Key { name: "k0".to_owned(), id: 2 }, inner(20, "v2")),
+            (
+                Key {
+                    name: "k1".to_owned(),
+                    id: 1,
+                },
+                inner(10, "v1"),
+            ),
+            (
+                Key {
+                    name: "k0".to_owned(),
+                    id: 2,
+                },
+                inner(20, "v2"),
+            ),
         ]
         .into(),
         f_ubyte: 200,
@@ -122,7 +138,10 @@ fn assert_same(decoded: &AllTypes, expected: &AllTypes) {
         v.sort_by(|a, b| tars_codec::KeyOrd::key_cmp(&a.0, &b.0));
         v
     };
-    assert_eq!(sorted(&decoded.f_struct_map), sorted(&expected.f_struct_map));
+    assert_eq!(
+        sorted(&decoded.f_struct_map),
+        sorted(&expected.f_struct_map)
+    );
     let mut a = decoded.clone();
     let mut b = expected.clone();
     a.f_struct_map = TarsMap::new();
@@ -133,13 +152,23 @@ fn assert_same(decoded: &AllTypes, expected: &AllTypes) {
 #[test]
 fn values_encoded_by_node_decode_in_rust() {
     let out = run_node("codec-peer.js", &["encode"]);
-    assert!(out.status.success(), "node encode failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "node encode failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let hex = String::from_utf8(out.stdout).expect("hex is ASCII");
     let bytes = hex::decode(hex.trim()).expect("node printed hex");
 
     let mut r = Reader::new(&bytes);
-    let decoded: AllTypes = r.read_required(0, "codec-peer").expect("decode Node's bytes");
-    assert!(r.is_empty(), "{} bytes left after the struct", r.remaining());
+    let decoded: AllTypes = r
+        .read_required(0, "codec-peer")
+        .expect("decode Node's bytes");
+    assert!(
+        r.is_empty(),
+        "{} bytes left after the struct",
+        r.remaining()
+    );
     assert_same(&decoded, &canonical());
 }
 
@@ -164,7 +193,11 @@ fn node_rejects_a_corrupted_value_so_the_check_has_teeth() {
     value.f_string = "hello, rust".to_owned();
     value.encode(0, &mut buf);
     let out = run_node("codec-peer.js", &["decode", &hex::encode(&buf)]);
-    assert_eq!(out.status.code(), Some(1), "node should report the differing field");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "node should report the differing field"
+    );
 }
 
 #[test]

@@ -15,7 +15,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut first = None;
     for variant in &data.variants {
         if !matches!(variant.fields, Fields::Unit) {
-            return Err(syn::Error::new_spanned(variant, "TarsEnum variants carry no fields"));
+            return Err(syn::Error::new_spanned(
+                variant,
+                "TarsEnum variants carry no fields",
+            ));
         }
         let v = &variant.ident;
         let value: TokenStream = match &variant.discriminant {
@@ -27,7 +30,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         first.get_or_insert_with(|| v.clone());
     }
     let Some(first) = first else {
-        return Err(syn::Error::new_spanned(input, "TarsEnum needs at least one variant"));
+        return Err(syn::Error::new_spanned(
+            input,
+            "TarsEnum needs at least one variant",
+        ));
     };
     let consts: Vec<_> = arms
         .iter()
@@ -41,8 +47,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .iter()
         .map(|(c, value)| quote!(const #c: i32 = #value;))
         .collect();
-    let to_i32 = arms.iter().zip(&consts).map(|((v, _), (c, _))| quote!(#ident::#v => #c));
-    let from_i32 = arms.iter().zip(&consts).map(|((v, _), (c, _))| quote!(#c => #ident::#v));
+    let to_i32 = arms
+        .iter()
+        .zip(&consts)
+        .map(|((v, _), (c, _))| quote!(#ident::#v => #c));
+    let from_i32 = arms
+        .iter()
+        .zip(&consts)
+        .map(|((v, _), (c, _))| quote!(#c => #ident::#v));
 
     Ok(quote! {
         impl ::core::convert::From<#ident> for i32 {

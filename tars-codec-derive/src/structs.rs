@@ -22,7 +22,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         return Err(syn::Error::new_spanned(input, "TarsStruct needs a struct"));
     };
     let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new_spanned(input, "TarsStruct needs named fields"));
+        return Err(syn::Error::new_spanned(
+            input,
+            "TarsStruct needs named fields",
+        ));
     };
     if input.generics.type_params().next().is_some()
         || input.generics.const_params().next().is_some()
@@ -34,27 +37,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         ));
     }
     let attrs = parse_struct_attrs(input)?;
-    let mut fields = named
-        .named
-        .iter()
-        .map(parse_field)
-        .collect::<syn::Result<Vec<_>>>()?;
-    fields.sort_by_key(|f| f.tag);
-    for pair in fields.windows(2) {
-        if pair[0].tag == pair[1].tag {
-            return Err(syn::Error::new_spanned(
-                &pair[1].ident,
-                format!("tag {} is used twice", pair[1].tag),
-            ));
-        }
-    }
+    let fields = parse_fields(named)?;
 
     let ident = &input.ident;
     let name = attrs
         .name
         .clone()
         .unwrap_or_else(|| LitStr::new(&ident.to_string(), ident.span()));
-    let lifetime = input.generics.lifetimes().next().map(|l| l.lifetime.clone());
+    let lifetime = input
+        .generics
+        .lifetimes()
+        .next()
+        .map(|l| l.lifetime.clone());
     let (de, ty_generics, impl_generics) = match &lifetime {
         Some(lt) => (quote!(#lt), quote!(<#lt>), quote!(<#lt>)),
         None => (quote!('de), quote!(), quote!(<'de>)),
@@ -131,6 +125,25 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     })
+}
+
+/// The fields in ascending tag order; a tag used twice is an error.
+fn parse_fields(named: &syn::FieldsNamed) -> syn::Result<Vec<Field>> {
+    let mut fields = named
+        .named
+        .iter()
+        .map(parse_field)
+        .collect::<syn::Result<Vec<_>>>()?;
+    fields.sort_by_key(|f| f.tag);
+    for pair in fields.windows(2) {
+        if pair[0].tag == pair[1].tag {
+            return Err(syn::Error::new_spanned(
+                &pair[1].ident,
+                format!("tag {} is used twice", pair[1].tag),
+            ));
+        }
+    }
+    Ok(fields)
 }
 
 fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<StructAttrs> {

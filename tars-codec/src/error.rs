@@ -29,7 +29,10 @@ enum Kind {
     /// A head carried type id 14 or 15.
     InvalidWireType(u8),
     /// The field had a type that cannot be read as the expected one.
-    TypeMismatch { expected: &'static str, found: WireType },
+    TypeMismatch {
+        expected: &'static str,
+        found: WireType,
+    },
     /// A `require` field was absent.
     RequiredFieldMissing { tag: u8 },
     /// A container or string declared a length that cannot be right.
@@ -221,12 +224,13 @@ impl fmt::Display for Error {
                 write!(f, "type mismatch: expected {expected}, found {found:?}")
             }
             Kind::RequiredFieldMissing { tag } => write!(f, "require field {tag} not present"),
-            Kind::InvalidLength { len, remaining } => write!(
-                f,
-                "invalid length {len} with {remaining} bytes remaining"
-            ),
+            Kind::InvalidLength { len, remaining } => {
+                write!(f, "invalid length {len} with {remaining} bytes remaining")
+            }
             Kind::DepthLimitExceeded { max } => write!(f, "nesting deeper than {max}"),
-            Kind::InvalidValue { what, value } => write!(f, "value {value} out of range for {what}"),
+            Kind::InvalidValue { what, value } => {
+                write!(f, "value {value} out of range for {what}")
+            }
             Kind::UnexpectedTag { expected, found } => {
                 write!(f, "expected tag {expected}, found tag {found}")
             }

@@ -194,7 +194,10 @@ mod tests {
         assert_eq!(Protocol::from_version(3).ok(), Some(Protocol::Tup));
         for v in [0, 2, 4, 5, 6] {
             let err = Protocol::from_version(v).err();
-            assert!(err.is_some_and(|e| e.is_unsupported_version()), "version {v}");
+            assert!(
+                err.is_some_and(|e| e.is_unsupported_version()),
+                "version {v}"
+            );
         }
     }
 }

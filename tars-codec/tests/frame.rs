@@ -21,7 +21,9 @@ async fn collect(mock: tokio_test::io::Mock, codec: FrameCodec) -> Vec<Result<By
         .collect::<Vec<_>>();
     tokio::time::timeout(Duration::from_secs(5), reading)
         .await
-        .expect("FramedRead should finish; a hang means the decoder waits for bytes that never come")
+        .expect(
+            "FramedRead should finish; a hang means the decoder waits for bytes that never come",
+        )
 }
 
 #[tokio::test]
@@ -37,7 +39,10 @@ async fn frames_split_at_every_byte_with_pending_in_between_are_reassembled() {
     let got = collect(builder.build(), FrameCodec::new()).await;
     assert_eq!(
         got,
-        vec![Ok(Bytes::copy_from_slice(&a[4..])), Ok(Bytes::copy_from_slice(&b[4..]))]
+        vec![
+            Ok(Bytes::copy_from_slice(&a[4..])),
+            Ok(Bytes::copy_from_slice(&b[4..]))
+        ]
     );
 }
 
@@ -47,7 +52,11 @@ async fn many_frames_in_one_read_all_come_out() {
     let mock = tokio_test::io::Builder::new().read(&wire).build();
     let got = collect(mock, FrameCodec::new()).await;
     assert_eq!(got.len(), 50);
-    assert!(got.iter().enumerate().all(|(i, f)| f.as_deref() == Ok(&[i as u8; 3][..])));
+    assert!(
+        got.iter()
+            .enumerate()
+            .all(|(i, f)| f.as_deref() == Ok(&[i as u8; 3][..]))
+    );
 }
 
 #[tokio::test]
@@ -67,7 +76,10 @@ async fn lengths_below_five_are_errors() {
 async fn a_frame_longer_than_the_limit_is_refused_before_its_body_arrives() {
     let mock = tokio_test::io::Builder::new().read(&[0, 0, 4, 1]).build();
     let got = collect(mock, FrameCodec::new().with_max_frame_len(1024)).await;
-    assert_eq!(got, vec![Err("frame length 1025 exceeds the maximum 1024".to_owned())]);
+    assert_eq!(
+        got,
+        vec![Err("frame length 1025 exceeds the maximum 1024".to_owned())]
+    );
 }
 
 #[tokio::test]
@@ -84,7 +96,10 @@ fn the_default_limit_is_10_mib_and_a_frame_at_it_is_accepted() {
     assert_eq!(DEFAULT_MAX_FRAME_LEN, 10 * 1024 * 1024);
     let payload = vec![0u8; DEFAULT_MAX_FRAME_LEN - 4];
     let mut buf = BytesMut::from(&frame(&payload)[..]);
-    let got = FrameCodec::new().decode(&mut buf).expect("decode").expect("whole frame");
+    let got = FrameCodec::new()
+        .decode(&mut buf)
+        .expect("decode")
+        .expect("whole frame");
     assert_eq!(got.len(), payload.len());
     let mut too_big = BytesMut::from(&frame(&[0u8; 1])[..]);
     too_big[..4].copy_from_slice(&(DEFAULT_MAX_FRAME_LEN as u32 + 1).to_be_bytes());

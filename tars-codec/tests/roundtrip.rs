@@ -66,7 +66,11 @@ fn bytes(max: usize) -> impl Strategy<Value = Bytes> {
 }
 
 fn leaf() -> impl Strategy<Value = Leaf> {
-    (any::<i64>(), bytes(40), any::<i32>()).prop_map(|(id, name, version)| Leaf { id, name, version })
+    (any::<i64>(), bytes(40), any::<i32>()).prop_map(|(id, name, version)| Leaf {
+        id,
+        name,
+        version,
+    })
 }
 
 prop_compose! {

@@ -32,6 +32,12 @@ fn field<T: Encode>(v: &T, tag: u8) -> Vec<u8> {
     buf.to_vec()
 }
 
+#[derive(Debug, PartialEq, TarsStruct)]
+struct One {
+    #[tars(tag = 0, require)]
+    v: i32,
+}
+
 #[test]
 fn encoding_examples_of_section_1_9() {
     assert_eq!(field(&0i32, 1), unhex("1c"));
@@ -43,16 +49,11 @@ fn encoding_examples_of_section_1_9() {
     assert_eq!(field(&SimpleList(b"".as_slice()), 7), unhex("7d 00 0c"));
     assert_eq!(field(&TarsMap::<i32, i32>::new(), 9), unhex("98 0c"));
     assert_eq!(field(&5i32, 20), unhex("f0 14 05"));
-
-    #[derive(Debug, PartialEq, TarsStruct)]
-    struct One {
-        #[tars(tag = 0, require)]
-        v: i32,
-    }
     assert_eq!(field(&One { v: 1 }, 0), unhex("0a 00 01 0b"));
 }
 
-const REQUEST_3_1: &str = "00 00 00 5c 10 01 2c 3c 40 01 56 1a 74 61 72 73 2e 74 61 72 73 72 65 67 69 73
+const REQUEST_3_1: &str =
+    "00 00 00 5c 10 01 2c 3c 40 01 56 1a 74 61 72 73 2e 74 61 72 73 72 65 67 69 73
 74 72 79 2e 51 75 65 72 79 4f 62 6a 66 0e 66 69 6e 64 4f 62 6a 65 63 74 42 79
 49 64 7d 00 00 1b 16 19 54 65 73 74 2e 48 65 6c 6c 6f 53 65 72 76 65 72 2e 48
 65 6c 6c 6f 4f 62 6a 81 0b b8 98 0c a8 0c";
@@ -82,14 +83,19 @@ fn request_of_section_3_1_is_byte_identical() {
     assert_eq!(framed(&packet), expected);
     let decoded: RequestPacket<'_> = tars_codec::from_slice(&expected[4..]).expect("decode");
     assert_eq!(decoded, packet);
-    assert_eq!(Protocol::from_version(decoded.version).ok(), Some(Protocol::Tars));
+    assert_eq!(
+        Protocol::from_version(decoded.version).ok(),
+        Some(Protocol::Tars)
+    );
 }
 
-const RESPONSE_CPP: &str = "00 00 00 46 10 01 2c 30 01 4c 5c 6d 00 00 35 09 00 01 0a 06 23 74 65 73 74 2d
+const RESPONSE_CPP: &str =
+    "00 00 00 46 10 01 2c 30 01 4c 5c 6d 00 00 35 09 00 01 0a 06 23 74 65 73 74 2d
 68 65 6c 6c 6f 73 65 72 76 65 72 2d 30 2e 74 65 73 74 2d 68 65 6c 6c 6f 73 65
 72 76 65 72 11 27 10 22 00 00 ea 60 30 01 4c 0b 78 0c";
 
-const RESPONSE_NODE: &str = "00 00 00 52 10 01 2c 30 01 4c 5c 6d 00 00 3d 09 00 01 0a 06 23 74 65 73 74 2d
+const RESPONSE_NODE: &str =
+    "00 00 00 52 10 01 2c 30 01 4c 5c 6d 00 00 3d 09 00 01 0a 06 23 74 65 73 74 2d
 68 65 6c 6c 6f 73 65 72 76 65 72 2d 30 2e 74 65 73 74 2d 68 65 6c 6c 6f 73 65
 72 76 65 72 11 27 10 22 00 00 ea 60 30 01 4c 5c 6c 76 00 8c 9c bc cc 0b 78 0c
 86 00 98 0c";
@@ -147,7 +153,8 @@ fn our_response_is_byte_identical_with_tarscpp() {
     assert_eq!(framed(&response), unhex(RESPONSE_CPP));
 }
 
-const TUP_3_3: &str = "00 00 00 65 10 03 2c 3c 40 01 56 1a 74 61 72 73 2e 74 61 72 73 72 65 67 69 73
+const TUP_3_3: &str =
+    "00 00 00 65 10 03 2c 3c 40 01 56 1a 74 61 72 73 2e 74 61 72 73 72 65 67 69 73
 74 72 79 2e 51 75 65 72 79 4f 62 6a 66 0e 66 69 6e 64 4f 62 6a 65 63 74 42 79
 49 64 7d 00 00 26 08 00 01 06 02 69 64 1d 00 00 1b 06 19 54 65 73 74 2e 48 65
 6c 6c 6f 53 65 72 76 65 72 2e 48 65 6c 6c 6f 4f 62 6a 8c 98 0c a8 0c";
@@ -156,9 +163,15 @@ const TUP_3_3: &str = "00 00 00 65 10 03 2c 3c 40 01 56 1a 74 61 72 73 2e 74 61 
 fn tup_request_of_section_3_3_decodes_and_reencodes() {
     let bytes = unhex(TUP_3_3);
     let packet: RequestPacket<'_> = tars_codec::from_slice(&bytes[4..]).expect("decode");
-    assert_eq!(Protocol::from_version(packet.version).ok(), Some(Protocol::Tup));
+    assert_eq!(
+        Protocol::from_version(packet.version).ok(),
+        Some(Protocol::Tup)
+    );
     let attrs = UniAttribute::decode(packet.buffer.0).expect("uniattribute");
-    assert_eq!(attrs.get::<&[u8]>(b"id").expect("id"), b"Test.HelloServer.HelloObj");
+    assert_eq!(
+        attrs.get::<&[u8]>(b"id").expect("id"),
+        b"Test.HelloServer.HelloObj"
+    );
 
     let rebuilt = UniAttributeWriter::new()
         .put(b"id", &b"Test.HelloServer.HelloObj".as_slice())
@@ -185,8 +198,18 @@ fn tup_response_carries_the_result_in_status_only_on_failure() {
     assert!(ok.status.is_empty());
     assert_eq!((ok.version, ok.packet_type, ok.request_id), (3, 0, 1));
     let empty = UniAttributeWriter::new().finish();
-    let failed = tup::response(&request, &empty, b"-3", -3, b"no such function", TarsMap::new());
-    assert_eq!(failed.status.get(&packet::status::RESULT_CODE), Some(&&b"-3"[..]));
+    let failed = tup::response(
+        &request,
+        &empty,
+        b"-3",
+        -3,
+        b"no such function",
+        TarsMap::new(),
+    );
+    assert_eq!(
+        failed.status.get(&packet::status::RESULT_CODE),
+        Some(&&b"-3"[..])
+    );
     assert_eq!(failed.buffer.0, [0x08, 0x0c]);
 }
 
@@ -254,7 +277,10 @@ a6 00 0b 1a 00 03 1c 2c 38 00 01 00 64 10 03 40 0c 50 06 60 02 0b 20 01",
     assert_eq!((head.slave_port, head.return_value), (10000, 0));
     assert_eq!(head.tars_version, "");
     assert_eq!(body.interval_count.get(&100), Some(&3));
-    assert_eq!((body.count, body.total_rsp_time, body.max_rsp_time), (3, 12, 6));
+    assert_eq!(
+        (body.count, body.total_rsp_time, body.max_rsp_time),
+        (3, 12, 6)
+    );
     assert_eq!(body.min_rsp_time, 2);
 }
 
@@ -304,7 +330,10 @@ fn node_generated_report_notify_info_of_section_3_4_decodes_with_enums() {
     let info: ReportInfo<'_> = r.read_required(1, "reportNotifyInfo").expect("info");
     assert_eq!(info.e_type, ReportType::Notify);
     assert_eq!(info.level, NotifyLevel::Error);
-    assert_eq!((info.app, info.server, info.message), ("Test", "HelloServer", "[alarm] down"));
+    assert_eq!(
+        (info.app, info.server, info.message),
+        ("Test", "HelloServer", "[alarm] down")
+    );
     assert_eq!(info.node_name, "");
     // Re-encoded the TarsCpp way: the empty optional sThreadId (`76 00`) is omitted, the enum
     // eLevel is written even though Node's IDL default would allow omitting it.
@@ -344,13 +373,22 @@ fn unknown_tags_between_and_after_known_fields_are_skipped() {
         a: 7,
         b: vec![("k".to_owned(), vec![1, 1 << 40])].into(),
         c: "kept".to_owned(),
-        d: vec![Old { a: 1, c: "x".to_owned() }],
+        d: vec![Old {
+            a: 1,
+            c: "x".to_owned(),
+        }],
         e: 2.5,
     };
     let nested = field(&new, 0);
     let mut r = Reader::new(&nested);
     let old: Old = r.read_required(0, "test").expect("decode old from new");
-    assert_eq!(old, Old { a: 7, c: "kept".to_owned() });
+    assert_eq!(
+        old,
+        Old {
+            a: 7,
+            c: "kept".to_owned()
+        }
+    );
     assert!(r.is_empty(), "the reader skipped through the struct end");
 }
 
@@ -382,8 +420,7 @@ fn optional_fields_absent_or_present_with_default_decode_the_same() {
 
 #[test]
 fn a_missing_require_field_names_its_struct_and_tag() {
-    let err = tars_codec::from_slice::<WithDefaults>(&unhex("10 02")).err();
-    let err = err.expect("must fail");
+    let err = tars_codec::from_slice::<WithDefaults>(&unhex("10 02")).expect_err("must fail");
     assert!(err.is_missing_field());
     assert_eq!(err.path().collect::<Vec<_>>(), vec![("WithDefaults", 0)]);
 }
@@ -392,7 +429,7 @@ fn a_missing_require_field_names_its_struct_and_tag() {
 fn nested_errors_carry_the_path_from_the_outside_in() {
     // New.d[0].a holds a string instead of an int.
     let bytes = unhex("00 07 39 00 01 0a 06 01 78 0b");
-    let err = tars_codec::from_slice::<New>(&bytes).err().expect("must fail");
+    let err = tars_codec::from_slice::<New>(&bytes).expect_err("must fail");
     assert!(err.is_type_mismatch());
     assert_eq!(err.path().collect::<Vec<_>>(), vec![("New", 3), ("Old", 0)]);
     assert!(err.to_string().contains("at New[3] > Old[0]"), "{err}");
@@ -424,7 +461,11 @@ fn maps_decode_in_any_entry_order_and_encode_in_key_order() {
         let mut r = Reader::new(b);
         let head = r.read_head().expect("head");
         let m = TarsMap::<String, i32>::decode(&mut r, head.ty).expect("map");
-        (m.get(&"a".to_owned()).copied(), m.get(&"b".to_owned()).copied(), field(&m, 0))
+        (
+            m.get(&"a".to_owned()).copied(),
+            m.get(&"b".to_owned()).copied(),
+            field(&m, 0),
+        )
     };
     assert_eq!(decode(&ordered), (Some(1), Some(2), ordered.clone()));
     assert_eq!(decode(&reversed), (Some(1), Some(2), ordered));
@@ -439,7 +480,9 @@ fn nesting_beyond_the_depth_limit_is_an_error_not_a_stack_overflow() {
     assert!(err.is_some_and(|e| e.is_limit()));
     // The same with 50 000 nested one-element lists.
     let lists = [0x09, 0x00, 0x01].repeat(50_000);
-    let err = tars_codec::from_slice::<Old>(&[&[0x00, 0x01, 0x19, 0x00, 0x01][..], &lists].concat()).err();
+    let err =
+        tars_codec::from_slice::<Old>(&[&[0x00, 0x01, 0x19, 0x00, 0x01][..], &lists].concat())
+            .err();
     assert!(err.is_some_and(|e| e.is_limit()));
     let mut r = Reader::new(&deep).with_max_depth(8);
     let err = r.skip_value(tars_codec::WireType::StructBegin).err();
@@ -464,7 +507,10 @@ fn tiny_optional_floats_are_written_not_rounded_to_the_default() {
         #[tars(tag = 1)]
         f: f32,
     }
-    let v = F { d: 1.297_694_648_432_545e-252, f: 1e-40 };
+    let v = F {
+        d: 1.297_694_648_432_545e-252,
+        f: 1e-40,
+    };
     let back: F = tars_codec::from_slice(&tars_codec::to_bytes(&v)).expect("decode");
     assert_eq!(back, v);
     assert!(tars_codec::to_bytes(&F { d: 0.0, f: 0.0 }).is_empty());

@@ -3,7 +3,10 @@
 //! The structs follow `shared/spec/framework-facts.md` §1.1 and §1.4 field for field; they are
 //! declared here (borrowing from the fixture bytes) so the codec's tests and benchmarks share one
 //! definition.
-#![allow(missing_docs, reason = "struct fields mirror the framework-facts.md tables")]
+#![allow(
+    missing_docs,
+    reason = "struct fields mirror the framework-facts.md tables"
+)]
 
 use std::path::PathBuf;
 
@@ -12,7 +15,10 @@ use tars_codec::{Result, StructDecode, TarsMap, TarsStruct};
 
 /// `tars.EndpointF`.
 #[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "EndpointF", key(host, port, timeout, istcp, grid, qos, weight, weight_type, auth_type))]
+#[tars(
+    name = "EndpointF",
+    key(host, port, timeout, istcp, grid, qos, weight, weight_type, auth_type)
+)]
 pub struct EndpointF<'a> {
     #[tars(tag = 0, require)]
     pub host: &'a [u8],
@@ -217,7 +223,9 @@ pub fn stat_report_expected(json: &Value) -> ReportMicMsgArgs<'_> {
         .collect();
     ReportMicMsgArgs {
         msg,
-        from_client: json["bFromClient"].as_bool().expect("bFromClient is a bool"),
+        from_client: json["bFromClient"]
+            .as_bool()
+            .expect("bFromClient is a bool"),
     }
 }
 

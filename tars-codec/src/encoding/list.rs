@@ -68,7 +68,10 @@ pub(crate) fn encode_list<T: Encode>(items: &[T], tag: u8, buf: &mut BytesMut) {
 
 /// Reads a LIST whose head was consumed.
 #[inline]
-pub(crate) fn decode_list<'de, T: Decode<'de>>(r: &mut Reader<'de>, ty: WireType) -> Result<Vec<T>> {
+pub(crate) fn decode_list<'de, T: Decode<'de>>(
+    r: &mut Reader<'de>,
+    ty: WireType,
+) -> Result<Vec<T>> {
     if ty != WireType::List {
         return Err(Error::type_mismatch("list", ty));
     }

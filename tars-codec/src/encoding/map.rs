@@ -190,7 +190,7 @@ fn decode_entries<'de, K: Decode<'de>, V: Decode<'de>, C>(
 impl<'de, K: Decode<'de>, V: Decode<'de>> Decode<'de> for TarsMap<K, V> {
     #[inline]
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
-        decode_entries(r, ty, Self::with_capacity, |m, k, v| m.push(k, v))
+        decode_entries(r, ty, Self::with_capacity, TarsMap::push)
     }
 }
 
@@ -270,14 +270,20 @@ mod tests {
         assert_eq!(bytes, enc(&b));
         assert_eq!(
             bytes,
-            [0x08, 0x00, 0x03, 0x00, 0x01, 0x10, 0x0a, 0x00, 0x02, 0x10, 0x14, 0x00, 0x03, 0x10, 0x1e]
+            [
+                0x08, 0x00, 0x03, 0x00, 0x01, 0x10, 0x0a, 0x00, 0x02, 0x10, 0x14, 0x00, 0x03, 0x10,
+                0x1e
+            ]
         );
     }
 
     #[test]
     fn decoding_keeps_wire_order_and_duplicates_and_get_returns_the_first() {
         // {2: 1, 1: 5, 2: 9}
-        let bytes = [0x08, 0x00, 0x03, 0x00, 0x02, 0x10, 0x01, 0x00, 0x01, 0x10, 0x05, 0x00, 0x02, 0x10, 0x09];
+        let bytes = [
+            0x08, 0x00, 0x03, 0x00, 0x02, 0x10, 0x01, 0x00, 0x01, 0x10, 0x05, 0x00, 0x02, 0x10,
+            0x09,
+        ];
         let map = dec::<TarsMap<i32, i32>>(&bytes).ok();
         let map = map.unwrap_or_default();
         assert_eq!(map.entries(), &[(2, 1), (1, 5), (2, 9)]);

@@ -36,7 +36,8 @@ pub use list::SimpleList;
 pub use map::TarsMap;
 pub use reader::{DEFAULT_MAX_DEPTH, Reader};
 pub use structs::{
-    Struct, StructDecode, decode_nested, decode_nested_field, encode_nested, from_bytes, from_slice, to_bytes,
+    Struct, StructDecode, decode_nested, decode_nested_field, encode_nested, from_bytes,
+    from_slice, to_bytes,
 };
 
 pub(crate) use head::write_head_and;

@@ -148,8 +148,8 @@ impl<'de> Reader<'de> {
     /// StructBegin.
     #[inline(always)]
     pub(crate) fn fast_struct_begin(&mut self, tag: u8) -> bool {
-        let hit = tag < 15
-            && self.buf.get(self.pos) == Some(&((tag << 4) | WireType::StructBegin as u8));
+        let hit =
+            tag < 15 && self.buf.get(self.pos) == Some(&((tag << 4) | WireType::StructBegin as u8));
         if hit {
             self.pos += 1;
         }

@@ -223,6 +223,7 @@ impl Encode for f32 {
     }
 
     #[inline]
+    #[allow(clippy::float_cmp, reason = "exact on purpose, see below")]
     fn is_omittable(&self, default: impl FnOnce() -> Self) -> bool {
         // Exact, not TarsCpp's epsilon: that would silently turn 1e-300 into 0.
         *self == default()
@@ -254,6 +255,7 @@ impl Encode for f64 {
     }
 
     #[inline]
+    #[allow(clippy::float_cmp, reason = "exact on purpose, as for f32")]
     fn is_omittable(&self, default: impl FnOnce() -> Self) -> bool {
         *self == default()
     }
@@ -283,6 +285,7 @@ impl KeyOrd for f64 {
 mod tests {
     use super::*;
 
+    #[allow(clippy::needless_pass_by_value, reason = "terse literals in tests")]
     fn enc<T: Encode>(v: T, tag: u8) -> Vec<u8> {
         let mut buf = BytesMut::new();
         v.encode(tag, &mut buf);
@@ -303,10 +306,7 @@ mod tests {
         assert_eq!(enc(3000i32, 8), [0x81, 0x0b, 0xb8]);
         assert_eq!(enc(60000i32, 2), [0x22, 0x00, 0x00, 0xea, 0x60]);
         assert_eq!(enc(5i32, 20), [0xf0, 0x14, 0x05]);
-        assert_eq!(
-            enc(1i64 << 40, 0),
-            [0x03, 0, 0, 0x01, 0, 0, 0, 0, 0]
-        );
+        assert_eq!(enc(1i64 << 40, 0), [0x03, 0, 0, 0x01, 0, 0, 0, 0, 0]);
     }
 
     #[test]
