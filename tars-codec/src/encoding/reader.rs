@@ -243,14 +243,17 @@ impl<'de> Reader<'de> {
     /// (end of input, the struct's end, or a higher tag, none of which is consumed).
     #[inline(always)]
     pub fn find_field(&mut self, tag: u8) -> Result<Option<WireType>> {
-        // Fast path: the next head is the wanted tag in its one-byte form.
-        if let Some(&b) = self.buf.get(self.pos) {
-            if b >> 4 == tag && tag < 15 {
+        // Fast paths: the next head is the wanted tag in its one-byte form, or the struct's end
+        // (an absent trailing optional field).
+        match self.buf.get(self.pos) {
+            Some(&b) if b >> 4 == tag && tag < 15 => {
                 if let Some(ty) = WireType::from_id(b) {
                     self.pos += 1;
                     return Ok(Some(ty));
                 }
             }
+            Some(&b) if b == WireType::StructEnd as u8 => return Ok(None),
+            _ => {}
         }
         self.find_field_slow(tag)
     }
@@ -286,10 +289,15 @@ impl<'de> Reader<'de> {
     /// Reads a container length (an integer field with tag 0) and checks it against the input:
     /// each element needs at least `min_elem_bytes` more bytes, so nothing can make the caller
     /// allocate for more elements than the input could hold.
-    #[inline]
+    #[inline(always)]
     pub fn read_length(&mut self, min_elem_bytes: usize) -> Result<usize> {
-        let ty = self.expect_element(0)?;
-        let len = i64::decode(self, ty)?;
+        let len = match self.fast_int(0, WireType::Int) {
+            Some(len) => len,
+            None => {
+                let ty = self.expect_element(0)?;
+                i64::decode(self, ty)?
+            }
+        };
         let remaining = self.remaining();
         match usize::try_from(len) {
             Ok(n) if n.saturating_mul(min_elem_bytes) <= remaining => Ok(n),

@@ -13,10 +13,12 @@ use crate::{Error, Result};
 /// # Panics
 ///
 /// Panics if `s` is longer than `u32::MAX` bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn write_string(buf: &mut BytesMut, tag: u8, s: &[u8]) {
     buf.reserve(s.len() + 6);
-    if let Ok(n) = u8::try_from(s.len()) {
+    if let (Ok(n), true) = (u8::try_from(s.len()), tag < 15) {
+        buf.put_slice(&[(tag << 4) | WireType::String1 as u8, n]);
+    } else if let Ok(n) = u8::try_from(s.len()) {
         write_head(buf, tag, WireType::String1);
         buf.put_u8(n);
     } else {
