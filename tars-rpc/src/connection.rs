@@ -1,0 +1,245 @@
+//! One connection: read frames, dispatch calls concurrently (pipelining), write replies
+//! matched by request id, stop reading while the in-flight cap is reached.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
+use tars_codec::frame::write_frame;
+use tars_codec::packet::{self, ret};
+use tars_codec::tup::{self, UniAttributeWriter};
+use tars_codec::{FrameCodec, Protocol, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, trace};
+
+use crate::server::Shared;
+use crate::{Reply, ReplyFuture, Request, TARS_PING};
+
+/// What the reply to one request needs from it.
+struct Pending {
+    version: i16,
+    protocol: Option<Protocol>,
+    request_id: i32,
+    message_type: i32,
+    servant_name: Bytes,
+    func_name: Bytes,
+}
+
+/// A call under way; one-way calls resolve to `None` (no reply) but still count against the
+/// in-flight cap, so a flood of one-way reports cannot grow without bound.
+type InFlight =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<(Pending, Reply)>> + Send>>;
+
+/// What to do with one frame.
+enum Dispatch {
+    /// A call (or an immediate reply) to wait for.
+    Call(InFlight),
+    /// Nothing to wait for.
+    Nothing,
+    /// The request cannot be decoded: close the connection, as TarsCpp does.
+    Close,
+}
+
+pub(crate) async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
+    let (read, mut write) = stream.into_split();
+    let codec = FrameCodec::new().with_max_frame_len(shared.config.max_frame_bytes);
+    let mut frames = FramedRead::new(read, codec);
+    let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
+    let mut out = BytesMut::new();
+    let mut reading = true;
+    loop {
+        let can_read = reading && in_flight.len() < shared.config.max_in_flight_per_connection;
+        if !reading && in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            biased;
+            Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                if let Some((pending, reply)) = done {
+                    encode_reply(&mut out, &pending, reply, shared.config.max_frame_bytes);
+                }
+                // Batch every reply that is already done into one write.
+                while let Some(Some(done)) = in_flight.next().now_or_never() {
+                    if let Some((pending, reply)) = done {
+                        encode_reply(&mut out, &pending, reply, shared.config.max_frame_bytes);
+                    }
+                }
+                if out.is_empty() {
+                    continue;
+                }
+                if let Err(error) = write.write_all(&out).await {
+                    debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
+                    return;
+                }
+                out.clear();
+            }
+            () = shutdown.cancelled(), if reading => {
+                reading = false;
+            }
+            frame = tokio::time::timeout(shared.config.idle_timeout, frames.next()), if can_read => {
+                match frame {
+                    Ok(Some(Ok(frame))) => match dispatch(&shared, frame, peer) {
+                        Dispatch::Call(call) => in_flight.push(call),
+                        Dispatch::Nothing => {}
+                        Dispatch::Close => return,
+                    },
+                    Ok(Some(Err(error))) => {
+                        debug!(message = "Closing a connection on a framing error.", %peer, %error);
+                        reading = false;
+                        if error.is_frame() {
+                            return;
+                        }
+                    }
+                    Ok(None) => reading = false,
+                    Err(_) => {
+                        debug!(message = "Closing an idle connection.", %peer);
+                        reading = false;
+                    }
+                }
+            }
+        }
+    }
+    let _ = write.shutdown().await;
+}
+
+/// Decodes one request and starts its call.
+fn dispatch(shared: &Shared, frame: Bytes, peer: SocketAddr) -> Dispatch {
+    let packet: RequestPacket<'_> = match tars_codec::from_bytes(&frame) {
+        Ok(p) => p,
+        Err(error) => {
+            debug!(message = "Closing a connection on an undecodable request.", %peer, %error);
+            return Dispatch::Close;
+        }
+    };
+    let one_way = packet.is_one_way();
+    let pending = Pending {
+        version: packet.version,
+        protocol: Protocol::from_version(packet.version).ok(),
+        request_id: packet.request_id,
+        message_type: packet.message_type,
+        servant_name: frame.slice_ref(packet.servant_name),
+        func_name: frame.slice_ref(packet.func_name),
+    };
+    trace!(
+        message = "Request.",
+        %peer,
+        request_id = pending.request_id,
+        func = %String::from_utf8_lossy(&pending.func_name)
+    );
+    let ready = |pending, reply| {
+        if one_way {
+            Dispatch::Nothing
+        } else {
+            Dispatch::Call(Box::pin(std::future::ready(Some((pending, reply)))))
+        }
+    };
+    let Some(protocol) = pending.protocol else {
+        let desc = format!("unsupported packet version {}", pending.version);
+        return ready(pending, Reply::error(ret::DECODE_ERROR, desc));
+    };
+    if packet.func_name == TARS_PING {
+        return ready(pending, Reply::Ok(Bytes::new()));
+    }
+    let Some(servant) = shared.servants.get(packet.servant_name) else {
+        let desc = format!(
+            "no servant {} on this port",
+            String::from_utf8_lossy(packet.servant_name)
+        );
+        return ready(pending, Reply::error(ret::NO_SERVANT, desc));
+    };
+    let request = Request {
+        protocol,
+        request_id: packet.request_id,
+        servant_name: pending.servant_name.clone(),
+        func_name: pending.func_name.clone(),
+        args: frame.slice_ref(packet.buffer.0),
+        timeout_ms: packet.timeout,
+        context: packet
+            .context
+            .iter()
+            .map(|(k, v)| (frame.slice_ref(k), frame.slice_ref(v)))
+            .collect(),
+        one_way,
+        peer,
+    };
+    let call: ReplyFuture = servant.call(request);
+    Dispatch::Call(Box::pin(call.map(move |reply| {
+        if one_way { None } else { Some((pending, reply)) }
+    })))
+}
+
+/// Appends the framed reply to `out`: a ResponsePacket for TARS (and unsupported versions), a
+/// RequestPacket-shaped reply for TUP.
+fn encode_reply(out: &mut BytesMut, pending: &Pending, reply: Reply, max_frame_bytes: usize) {
+    let (code, buffer, desc) = match reply {
+        Reply::Ok(buffer) => (ret::SUCCESS, buffer, String::new()),
+        Reply::Err { ret, desc } => (ret, Bytes::new(), desc),
+    };
+    let written = if pending.protocol == Some(Protocol::Tup) {
+        let buffer = if buffer.is_empty() {
+            UniAttributeWriter::new().finish()
+        } else {
+            buffer
+        };
+        let code_text = code.to_string();
+        let request = RequestPacket {
+            version: pending.version,
+            packet_type: packet::NORMAL,
+            message_type: pending.message_type,
+            request_id: pending.request_id,
+            servant_name: &pending.servant_name,
+            func_name: &pending.func_name,
+            buffer: SimpleList(&[]),
+            timeout: 0,
+            context: TarsMap::new(),
+            status: TarsMap::new(),
+        };
+        let reply = tup::response(
+            &request,
+            &buffer,
+            code_text.as_bytes(),
+            code,
+            desc.as_bytes(),
+            TarsMap::new(),
+        );
+        write_frame(out, max_frame_bytes, |b| reply.encode_fields(b))
+    } else {
+        let reply = ResponsePacket {
+            version: pending.version,
+            packet_type: packet::NORMAL,
+            request_id: pending.request_id,
+            message_type: pending.message_type,
+            ret: code,
+            buffer: SimpleList(&buffer),
+            status: TarsMap::new(),
+            result_desc: desc.as_bytes(),
+            context: TarsMap::new(),
+        };
+        write_frame(out, max_frame_bytes, |b| reply.encode_fields(b))
+    };
+    if let Err(error) = written {
+        debug!(message = "Reply exceeds the frame limit; answering an encode error.", %error);
+        let reply = ResponsePacket {
+            version: pending.version,
+            packet_type: packet::NORMAL,
+            request_id: pending.request_id,
+            message_type: pending.message_type,
+            ret: ret::ENCODE_ERROR,
+            buffer: SimpleList(&[]),
+            status: TarsMap::new(),
+            result_desc: b"reply larger than the frame limit",
+            context: TarsMap::new(),
+        };
+        let _ = write_frame(out, max_frame_bytes, |b| reply.encode_fields(b));
+    }
+}

@@ -1,0 +1,64 @@
+//! What a service implements: one call in, one reply out.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use tars_codec::{Protocol, TarsMap};
+
+/// One decoded call. Every `Bytes` shares the request frame's allocation (no copy).
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// How `args` is laid out: tagged parameters (TARS) or a UniAttribute (TUP v3).
+    pub protocol: Protocol,
+    /// `iRequestId`.
+    pub request_id: i32,
+    /// The object, e.g. `tars.tarsregistry.QueryObj`.
+    pub servant_name: Bytes,
+    /// The function.
+    pub func_name: Bytes,
+    /// `sBuffer`: the encoded parameters.
+    pub args: Bytes,
+    /// `iTimeout` in milliseconds.
+    pub timeout_ms: i32,
+    /// The caller's context.
+    pub context: TarsMap<Bytes, Bytes>,
+    /// Whether the caller expects no response.
+    pub one_way: bool,
+    /// The caller's address.
+    pub peer: SocketAddr,
+}
+
+/// The outcome of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// Success: the encoded results (`sBuffer`; a UniAttribute for TUP).
+    Ok(Bytes),
+    /// A framework failure: `ret` is one of `tars_codec::packet::ret` (never below -99).
+    Err {
+        /// The return code.
+        ret: i32,
+        /// A description for `sResultDesc`.
+        desc: String,
+    },
+}
+
+impl Reply {
+    /// A failure with `ret`, clamped to the range TARS clients accept.
+    pub fn error(ret: i32, desc: impl Into<String>) -> Self {
+        Self::Err {
+            ret: ret.clamp(tars_codec::packet::ret::UNKNOWN, -1),
+            desc: desc.into(),
+        }
+    }
+}
+
+/// The future a servant returns.
+pub type ReplyFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
+
+/// A TARS object's implementation.
+pub trait Servant: Send + Sync + 'static {
+    /// Handles one call; `tars_ping` never reaches here. For one-way calls the reply is dropped.
+    fn call(&self, request: Request) -> ReplyFuture;
+}

@@ -1,0 +1,138 @@
+//! `tarsplane`: the one binary. Reads the command line, runs the chosen job, maps the outcome to
+//! an exit code. Everything else lives in the libraries.
+
+use std::io::{Read, Write};
+use std::net::IpAddr;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use tarsplane::decode::{self, Input};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The TARS framework's data plane: registry, stat, property, log and notify.
+#[derive(Debug, Parser)]
+#[command(name = "tarsplane", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every framework object on its standard port, on embedded defaults.
+    Up {
+        /// Address to listen on.
+        #[arg(long, default_value = "0.0.0.0")]
+        host: IpAddr,
+    },
+    /// Print a TARS buffer (hex or binary on stdin) as a tag/type tree.
+    Decode {
+        /// How to read the input.
+        #[arg(long, value_enum, default_value = "auto")]
+        input: InputArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InputArg {
+    /// A frame if the first 4 bytes equal the length, bare fields otherwise.
+    Auto,
+    /// Frames with their 4-byte length prefix.
+    Frame,
+    /// Bare fields: a packet without its prefix, or an argument block.
+    Fields,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Up { host } => up(host),
+        Command::Decode { input } => run_decode(input),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "tarsplane: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn up(host: IpAddr) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = tokio::runtime::Runtime::new().context("start the async runtime")?;
+    runtime.block_on(async {
+        let plane = tarsplane::up::bind(host, false)
+            .await
+            .context("bind the framework ports")?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "tarsplane {} serving:", env!("CARGO_PKG_VERSION"))?;
+        for s in &plane.served {
+            let what = if s.implemented {
+                "ready"
+            } else {
+                "tars_ping only (service not in this build yet)"
+            };
+            writeln!(stdout, "  {:<34} {:<22} {:<26} {what}", s.object, s.addr, s.service)?;
+        }
+        drop(stdout);
+        let shutdown = CancellationToken::new();
+        let signal = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            info!(message = "Shutting down.");
+            signal.cancel();
+        });
+        plane.run(shutdown).await;
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn run_decode(input: InputArg) -> anyhow::Result<()> {
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut raw)
+        .context("read stdin")?;
+    let bytes = decode::bytes_from_input(&raw);
+    let input = match input {
+        InputArg::Auto => Input::Auto,
+        InputArg::Frame => Input::Frame,
+        InputArg::Fields => Input::Fields,
+    };
+    let mut stdout = std::io::stdout().lock();
+    match decode::tree(&bytes, input) {
+        Ok(tree) => {
+            stdout.write_all(tree.as_bytes())?;
+            Ok(())
+        }
+        Err((tree, error)) => {
+            stdout.write_all(tree.as_bytes())?;
+            Err(anyhow::anyhow!(error).context("the input does not decode"))
+        }
+    }
+}
