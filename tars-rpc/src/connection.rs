@@ -10,7 +10,9 @@ use futures::{FutureExt, StreamExt};
 use tars_codec::frame::write_frame;
 use tars_codec::packet::{self, ret};
 use tars_codec::tup::{self, UniAttributeWriter};
-use tars_codec::{FrameCodec, Protocol, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tars_codec::{
+    FrameCodec, Protocol, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
@@ -88,7 +90,7 @@ pub(crate) async fn serve(
             }
             frame = tokio::time::timeout(shared.config.idle_timeout, frames.next()), if can_read => {
                 match frame {
-                    Ok(Some(Ok(frame))) => match dispatch(&shared, frame, peer) {
+                    Ok(Some(Ok(frame))) => match dispatch(&shared, &frame, peer) {
                         Dispatch::Call(call) => in_flight.push(call),
                         Dispatch::Nothing => {}
                         Dispatch::Close => return,
@@ -113,8 +115,8 @@ pub(crate) async fn serve(
 }
 
 /// Decodes one request and starts its call.
-fn dispatch(shared: &Shared, frame: Bytes, peer: SocketAddr) -> Dispatch {
-    let packet: RequestPacket<'_> = match tars_codec::from_bytes(&frame) {
+fn dispatch(shared: &Shared, frame: &Bytes, peer: SocketAddr) -> Dispatch {
+    let packet: RequestPacket<'_> = match tars_codec::from_bytes(frame) {
         Ok(p) => p,
         Err(error) => {
             debug!(message = "Closing a connection on an undecodable request.", %peer, %error);
@@ -174,7 +176,11 @@ fn dispatch(shared: &Shared, frame: Bytes, peer: SocketAddr) -> Dispatch {
     };
     let call: ReplyFuture = servant.call(request);
     Dispatch::Call(Box::pin(call.map(move |reply| {
-        if one_way { None } else { Some((pending, reply)) }
+        if one_way {
+            None
+        } else {
+            Some((pending, reply))
+        }
     })))
 }
 

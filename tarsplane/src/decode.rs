@@ -138,7 +138,10 @@ fn value(
             let n = r.read_length(per)?;
             let _ = writeln!(out, "{} ({n})", type_name(ty));
             if depth >= MAX_DEPTH {
-                return Err(tars_codec::Error::invalid_value("nesting depth", i64::from(depth)));
+                return Err(tars_codec::Error::invalid_value(
+                    "nesting depth",
+                    i64::from(depth),
+                ));
             }
             for _ in 0..n * per {
                 let head = r.read_head()?;
@@ -150,7 +153,10 @@ fn value(
         WireType::StructBegin => {
             out.push_str("{\n");
             if depth >= MAX_DEPTH {
-                return Err(tars_codec::Error::invalid_value("nesting depth", i64::from(depth)));
+                return Err(tars_codec::Error::invalid_value(
+                    "nesting depth",
+                    i64::from(depth),
+                ));
             }
             fields(r, depth + 1, out, true)?;
             indent(out, depth);

@@ -83,7 +83,11 @@ fn up(host: IpAddr) -> anyhow::Result<()> {
             } else {
                 "tars_ping only (service not in this build yet)"
             };
-            writeln!(stdout, "  {:<34} {:<22} {:<26} {what}", s.object, s.addr, s.service)?;
+            writeln!(
+                stdout,
+                "  {:<34} {:<22} {:<26} {what}",
+                s.object, s.addr, s.service
+            )?;
         }
         drop(stdout);
         let shutdown = CancellationToken::new();

@@ -9,5 +9,9 @@ pub const FRAMEWORK_OBJECTS: &[(&str, u16, &str)] = &[
     ("tars.tarsnotify.NotifyObj", 13111, "notify"),
     ("tars.tarslog.LogObj", 12111, "log"),
     ("tars.tarsquerystat.QueryObj", 16000, "stat (monitor query)"),
-    ("tars.tarsqueryproperty.QueryObj", 15000, "property (monitor query)"),
+    (
+        "tars.tarsqueryproperty.QueryObj",
+        15000,
+        "property (monitor query)",
+    ),
 ];

@@ -44,16 +44,16 @@ pub async fn bind(host: IpAddr, ephemeral: bool) -> Result<Plane, tars_rpc::Erro
     let mut served = Vec::new();
     for &(object, port, service) in FRAMEWORK_OBJECTS {
         let port = if ephemeral { 0 } else { port };
-        let server = Server::new(ServerConfig::default())
+        let bound = Server::new(ServerConfig::default())
             .bind(SocketAddr::new(host, port))
             .await?;
         served.push(Served {
             object,
             service,
-            addr: server.local_addr(),
+            addr: bound.local_addr(),
             implemented: false,
         });
-        servers.push(server);
+        servers.push(bound);
     }
     Ok(Plane { servers, served })
 }

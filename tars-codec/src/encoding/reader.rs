@@ -291,12 +291,11 @@ impl<'de> Reader<'de> {
     /// allocate for more elements than the input could hold.
     #[inline(always)]
     pub fn read_length(&mut self, min_elem_bytes: usize) -> Result<usize> {
-        let len = match self.fast_int(0, WireType::Int) {
-            Some(len) => len,
-            None => {
-                let ty = self.expect_element(0)?;
-                i64::decode(self, ty)?
-            }
+        let len = if let Some(len) = self.fast_int(0, WireType::Int) {
+            len
+        } else {
+            let ty = self.expect_element(0)?;
+            i64::decode(self, ty)?
         };
         let remaining = self.remaining();
         match usize::try_from(len) {

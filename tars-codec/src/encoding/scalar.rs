@@ -38,7 +38,9 @@ pub(crate) fn write_int(buf: &mut BytesMut, tag: u8, v: i64) {
     } else {
         INT_CLASS[bits]
     };
-    let word = (v as u64).checked_shl(64 - 8 * u32::from(size)).unwrap_or(0);
+    let word = (v as u64)
+        .checked_shl(64 - 8 * u32::from(size))
+        .unwrap_or(0);
     let mut block = [0u8; 10];
     let head_len = if tag < 15 {
         block[0] = (tag << 4) | ty as u8;

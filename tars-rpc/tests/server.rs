@@ -1,0 +1,350 @@
+//! The server over real loopback TCP, driven by a raw client built from the codec: pings in
+//! TARS v1 and TUP v3, dispatch to a servant, pipelining, one-way calls, and the error paths
+//! (unknown object, unsupported version, undecodable packets, oversized frames).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use tars_codec::frame::write_frame;
+use tars_codec::packet::{self, ret};
+use tars_codec::tup::{UniAttribute, UniAttributeWriter};
+use tars_codec::{
+    Encode, FrameCodec, Protocol, Reader, RequestPacket, ResponsePacket, SimpleList, Struct,
+    TarsMap,
+};
+use tars_rpc::{Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+
+const ECHO: &str = "Test.EchoServer.EchoObj";
+
+/// Echoes `string s` (tag 1) back as the return value; counts one-way calls.
+struct Echo {
+    one_way_calls: Arc<AtomicUsize>,
+}
+
+impl Servant for Echo {
+    fn call(&self, request: Request) -> ReplyFuture {
+        let counter = Arc::clone(&self.one_way_calls);
+        Box::pin(async move {
+            if request.one_way {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+            match (&request.func_name[..], request.protocol) {
+                (b"echo", Protocol::Tars) => {
+                    let mut r = Reader::new(&request.args);
+                    match r.read_required::<&[u8]>(1, "echo") {
+                        Ok(s) => {
+                            let mut out = BytesMut::new();
+                            s.encode(0, &mut out);
+                            Reply::Ok(out.freeze())
+                        }
+                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
+                    }
+                }
+                (b"echo", Protocol::Tup) => {
+                    match UniAttribute::decode(&request.args).and_then(|a| a.get::<&[u8]>(b"s")) {
+                        Ok(s) => Reply::Ok(UniAttributeWriter::new().put_return(&s).finish()),
+                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
+                    }
+                }
+                (b"slow", _) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    Reply::Ok(Bytes::new())
+                }
+                _ => Reply::error(ret::NO_FUNCTION, "no such function"),
+            }
+        })
+    }
+}
+
+struct Running {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    done: tokio::task::JoinHandle<()>,
+    one_way_calls: Arc<AtomicUsize>,
+}
+
+async fn start(config: ServerConfig) -> Running {
+    let one_way_calls = Arc::new(AtomicUsize::new(0));
+    let echo = Echo {
+        one_way_calls: Arc::clone(&one_way_calls),
+    };
+    let server = Server::new(config)
+        .servant(ECHO, Arc::new(echo))
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("bind");
+    let addr = server.local_addr();
+    let shutdown = CancellationToken::new();
+    let done = tokio::spawn(server.run(shutdown.clone()));
+    Running {
+        addr,
+        shutdown,
+        done,
+        one_way_calls,
+    }
+}
+
+fn request(
+    version: i16,
+    packet_type: i8,
+    id: i32,
+    servant: &str,
+    func: &str,
+    args: &[u8],
+) -> Vec<u8> {
+    let p = RequestPacket {
+        version,
+        packet_type,
+        message_type: 0,
+        request_id: id,
+        servant_name: servant.as_bytes(),
+        func_name: func.as_bytes(),
+        buffer: SimpleList(args),
+        timeout: 3000,
+        context: TarsMap::new(),
+        status: TarsMap::new(),
+    };
+    let mut buf = BytesMut::new();
+    write_frame(&mut buf, usize::MAX, |b| p.encode_fields(b)).expect("frame");
+    buf.to_vec()
+}
+
+fn echo_args(s: &str) -> Vec<u8> {
+    let mut buf = BytesMut::new();
+    s.as_bytes().encode(1, &mut buf);
+    buf.to_vec()
+}
+
+struct Client {
+    frames: FramedRead<OwnedReadHalf, FrameCodec>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (read, write) = stream.into_split();
+        Self {
+            frames: FramedRead::new(read, FrameCodec::new()),
+            write,
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.expect("write");
+    }
+
+    /// The next frame, `None` when the server closed the connection.
+    async fn next(&mut self) -> Option<Bytes> {
+        tokio::time::timeout(Duration::from_secs(5), self.frames.next())
+            .await
+            .expect("a reply or a close within 5 s; a hang means the server dropped the request")
+            .and_then(Result::ok)
+    }
+}
+
+fn response(frame: &Bytes) -> ResponsePacket<'_> {
+    tars_codec::from_slice(frame).expect("a ResponsePacket")
+}
+
+#[tokio::test]
+async fn tars_ping_is_answered_for_any_object_without_reaching_a_servant() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(1, 0, 7, "Any.Other.Obj", "tars_ping", &[]))
+        .await;
+    let frame = c.next().await.expect("reply");
+    let r = response(&frame);
+    assert_eq!(
+        (r.version, r.packet_type, r.request_id, r.ret),
+        (1, 0, 7, 0)
+    );
+    assert!(r.buffer.0.is_empty());
+}
+
+#[tokio::test]
+async fn a_call_reaches_its_servant_and_the_reply_carries_the_result() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(1, 0, 42, ECHO, "echo", &echo_args("hello")))
+        .await;
+    let frame = c.next().await.expect("reply");
+    let r = response(&frame);
+    assert_eq!((r.request_id, r.ret), (42, 0));
+    let mut rd = Reader::new(r.buffer.0);
+    assert_eq!(rd.read_required::<&[u8]>(0, "ret").expect("ret"), b"hello");
+}
+
+#[tokio::test]
+async fn unknown_objects_and_functions_get_minus_4_and_minus_3() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(1, 0, 1, "No.Such.Obj", "echo", &[])).await;
+    let f = c.next().await.expect("reply");
+    let r = response(&f);
+    assert_eq!(r.ret, ret::NO_SERVANT);
+    assert!(String::from_utf8_lossy(r.result_desc).contains("No.Such.Obj"));
+    c.send(&request(1, 0, 2, ECHO, "nope", &[])).await;
+    let f = c.next().await.expect("reply");
+    assert_eq!(response(&f).ret, ret::NO_FUNCTION);
+}
+
+#[tokio::test]
+async fn tup_v3_calls_get_a_request_packet_shaped_reply() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    let args = UniAttributeWriter::new()
+        .put(b"s", &b"tup!".as_slice())
+        .finish();
+    c.send(&request(3, 0, 9, ECHO, "echo", &args)).await;
+    let frame = c.next().await.expect("reply");
+    let p: RequestPacket<'_> = tars_codec::from_slice(&frame).expect("TUP reply");
+    assert_eq!((p.version, p.request_id, p.func_name), (3, 9, &b"echo"[..]));
+    assert!(p.status.is_empty(), "success carries no result code");
+    let attrs = UniAttribute::decode(p.buffer.0).expect("attrs");
+    assert_eq!(attrs.get::<&[u8]>(b"tars_ret").expect("ret"), b"tup!");
+
+    c.send(&request(3, 0, 10, "No.Such.Obj", "echo", &args))
+        .await;
+    let frame = c.next().await.expect("reply");
+    let p: RequestPacket<'_> = tars_codec::from_slice(&frame).expect("TUP reply");
+    assert_eq!(
+        p.status.get(&packet::status::RESULT_CODE),
+        Some(&&b"-4"[..])
+    );
+    assert_eq!(p.buffer.0, [0x08, 0x0c], "an empty UniAttribute on errors");
+}
+
+#[tokio::test]
+async fn unsupported_versions_are_answered_with_minus_1_naming_the_version() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(5, 0, 3, ECHO, "echo", b"{}")).await;
+    let f = c.next().await.expect("reply");
+    let r = response(&f);
+    assert_eq!((r.version, r.ret), (5, ret::DECODE_ERROR));
+    assert_eq!(r.result_desc, b"unsupported packet version 5");
+}
+
+#[tokio::test]
+async fn one_way_calls_run_and_get_no_reply() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(
+        1,
+        packet::ONE_WAY,
+        1,
+        ECHO,
+        "echo",
+        &echo_args("x"),
+    ))
+    .await;
+    c.send(&request(1, packet::ONE_WAY, 2, ECHO, "tars_ping", &[]))
+        .await;
+    c.send(&request(1, 0, 3, ECHO, "tars_ping", &[])).await;
+    let f = c.next().await.expect("reply");
+    assert_eq!(
+        response(&f).request_id,
+        3,
+        "the first reply is the normal call's"
+    );
+    assert_eq!(s.one_way_calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn pipelined_requests_are_all_answered_and_matched_by_id() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    let mut batch = Vec::new();
+    for id in 0..500 {
+        let func = if id % 100 == 0 { "slow" } else { "echo" };
+        batch.extend(request(1, 0, id, ECHO, func, &echo_args(&id.to_string())));
+    }
+    c.send(&batch).await;
+    let mut seen = vec![false; 500];
+    for _ in 0..500 {
+        let f = c.next().await.expect("reply");
+        let r = response(&f);
+        assert_eq!(r.ret, 0);
+        seen[r.request_id as usize] = true;
+    }
+    assert!(seen.iter().all(|&s| s));
+}
+
+#[tokio::test]
+async fn undecodable_packets_and_oversized_frames_close_the_connection() {
+    let s = start(ServerConfig {
+        max_frame_bytes: 1024,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&[0, 0, 0, 9, 0xff, 0xff, 0xff, 0xff, 0xff]).await;
+    assert!(c.next().await.is_none(), "garbage closes the connection");
+
+    let mut c = Client::connect(s.addr).await;
+    c.send(&[0, 0, 0x10, 0, 1, 2, 3]).await;
+    assert!(
+        c.next().await.is_none(),
+        "a frame over the limit closes the connection"
+    );
+
+    let mut c = Client::connect(s.addr).await;
+    c.send(&[0, 0, 0, 2]).await;
+    assert!(
+        c.next().await.is_none(),
+        "a length below 5 closes the connection"
+    );
+
+    // Other connections are unaffected.
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(1, 0, 1, ECHO, "tars_ping", &[])).await;
+    assert!(c.next().await.is_some());
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_are_closed_and_others_keep_working() {
+    let s = start(ServerConfig {
+        max_connections: 2,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut a = Client::connect(s.addr).await;
+    let mut b = Client::connect(s.addr).await;
+    a.send(&request(1, 0, 1, ECHO, "tars_ping", &[])).await;
+    b.send(&request(1, 0, 1, ECHO, "tars_ping", &[])).await;
+    assert!(a.next().await.is_some() && b.next().await.is_some());
+    let mut c = Client::connect(s.addr).await;
+    assert!(c.next().await.is_none(), "the third connection is closed");
+    a.send(&request(1, 0, 2, ECHO, "tars_ping", &[])).await;
+    assert!(a.next().await.is_some());
+}
+
+#[tokio::test]
+async fn shutdown_finishes_in_flight_calls_then_stops() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(1, 0, 1, ECHO, "slow", &[])).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    s.shutdown.cancel();
+    let f = c.next().await.expect("the in-flight call is answered");
+    assert_eq!(response(&f).request_id, 1);
+    assert!(c.next().await.is_none(), "then the connection closes");
+    tokio::time::timeout(Duration::from_secs(5), s.done)
+        .await
+        .expect("the server stops after draining")
+        .expect("server task");
+    assert!(
+        TcpStream::connect(s.addr).await.is_err(),
+        "no longer accepting"
+    );
+}

@@ -1,0 +1,68 @@
+//! `tarsplane up` in-process on OS-chosen ports: every framework object listens and answers
+//! `tars_ping`; calls to services not in this build get -4 with a clear description.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::StreamExt;
+use tars_codec::frame::write_frame;
+use tars_codec::{FrameCodec, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tarsplane::objects::FRAMEWORK_OBJECTS;
+use tokio::io::AsyncWriteExt;
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+
+async fn call(addr: std::net::SocketAddr, object: &str, func: &str) -> (i32, String) {
+    let p = RequestPacket {
+        version: 1,
+        packet_type: 0,
+        message_type: 0,
+        request_id: 1,
+        servant_name: object.as_bytes(),
+        func_name: func.as_bytes(),
+        buffer: SimpleList(&[]),
+        timeout: 3000,
+        context: TarsMap::new(),
+        status: TarsMap::new(),
+    };
+    let mut buf = BytesMut::new();
+    write_frame(&mut buf, usize::MAX, |b| p.encode_fields(b)).expect("frame");
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (read, mut write) = stream.into_split();
+    write.write_all(&buf).await.expect("write");
+    let mut frames = FramedRead::new(read, FrameCodec::new());
+    let frame = tokio::time::timeout(Duration::from_secs(5), frames.next())
+        .await
+        .expect("a reply within 5 s")
+        .expect("a frame")
+        .expect("valid frame");
+    let r: ResponsePacket<'_> = tars_codec::from_slice(&frame).expect("response");
+    (r.ret, String::from_utf8_lossy(r.result_desc).into_owned())
+}
+
+#[tokio::test]
+async fn every_framework_object_listens_and_answers_tars_ping() {
+    let plane = tarsplane::up::bind("127.0.0.1".parse().expect("ip"), true)
+        .await
+        .expect("bind");
+    let served = plane.served.clone();
+    assert_eq!(served.len(), FRAMEWORK_OBJECTS.len());
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(plane.run(shutdown.clone()));
+    for s in &served {
+        assert_eq!(
+            call(s.addr, s.object, "tars_ping").await,
+            (0, String::new()),
+            "{}",
+            s.object
+        );
+        let (ret, desc) = call(s.addr, s.object, "findObjectById").await;
+        assert_eq!(ret, -4, "{}", s.object);
+        assert!(desc.contains(s.object), "{desc}");
+    }
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("up stops on shutdown")
+        .expect("task");
+}
