@@ -5,12 +5,14 @@
 //! Services implement [`Servant`] and register it under its object name with
 //! [`Server::servant`].
 
+mod client;
 mod config;
 mod connection;
 mod error;
 mod servant;
 mod server;
 
+pub use client::{CallError, Client, Response};
 pub use config::ServerConfig;
 pub use error::{Error, Result};
 pub use servant::{Reply, ReplyFuture, Request, Servant};
