@@ -15,6 +15,7 @@ use tars_codec::{
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, trace};
@@ -28,8 +29,8 @@ struct Pending {
     protocol: Option<Protocol>,
     request_id: i32,
     message_type: i32,
-    servant_name: Bytes,
-    func_name: Bytes,
+    /// Object and function, echoed by TUP replies only (TARS v1 replies do not carry them).
+    names: Option<(Bytes, Bytes)>,
 }
 
 /// A call under way; one-way calls resolve to `None` (no reply) but still count against the
@@ -39,13 +40,18 @@ type InFlight =
 
 /// What to do with one frame.
 enum Dispatch {
-    /// A call (or an immediate reply) to wait for.
+    /// A servant call to wait for.
     Call(InFlight),
+    /// A reply known at once (`tars_ping`, unknown object, unsupported version).
+    Reply(Pending, Reply),
     /// Nothing to wait for.
     Nothing,
     /// The request cannot be decoded: close the connection, as TarsCpp does.
     Close,
 }
+
+/// Replies are written once this many bytes are pending, even if more requests are buffered.
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
 
 pub(crate) async fn serve(
     stream: TcpStream,
@@ -54,61 +60,88 @@ pub(crate) async fn serve(
     shutdown: CancellationToken,
 ) {
     let (read, mut write) = stream.into_split();
-    let codec = FrameCodec::new().with_max_frame_len(shared.config.max_frame_bytes);
+    let config = &shared.config;
+    let codec = FrameCodec::new().with_max_frame_len(config.max_frame_bytes);
     let mut frames = FramedRead::new(read, codec);
     let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
     let mut out = BytesMut::new();
     let mut reading = true;
+    // One timer for the connection, re-armed only when it fires early: no timer per request.
+    let mut last_activity = Instant::now();
+    let idle_timer = tokio::time::sleep(config.idle_timeout);
+    tokio::pin!(idle_timer);
     loop {
-        let can_read = reading && in_flight.len() < shared.config.max_in_flight_per_connection;
         if !reading && in_flight.is_empty() {
             break;
         }
+        let can_read = reading && in_flight.len() < config.max_in_flight_per_connection;
         tokio::select! {
             biased;
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
                 if let Some((pending, reply)) = done {
-                    encode_reply(&mut out, &pending, reply, shared.config.max_frame_bytes);
+                    encode_reply(&mut out, &pending, reply, config.max_frame_bytes);
                 }
                 // Batch every reply that is already done into one write.
                 while let Some(Some(done)) = in_flight.next().now_or_never() {
                     if let Some((pending, reply)) = done {
-                        encode_reply(&mut out, &pending, reply, shared.config.max_frame_bytes);
+                        encode_reply(&mut out, &pending, reply, config.max_frame_bytes);
                     }
                 }
-                if out.is_empty() {
-                    continue;
-                }
-                if let Err(error) = write.write_all(&out).await {
-                    debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
-                    return;
-                }
-                out.clear();
             }
             () = shutdown.cancelled(), if reading => {
                 reading = false;
             }
-            frame = tokio::time::timeout(shared.config.idle_timeout, frames.next()), if can_read => {
-                match frame {
-                    Ok(Some(Ok(frame))) => match dispatch(&shared, &frame, peer) {
-                        Dispatch::Call(call) => in_flight.push(call),
-                        Dispatch::Nothing => {}
-                        Dispatch::Close => return,
-                    },
-                    Ok(Some(Err(error))) => {
-                        debug!(message = "Closing a connection on a framing error.", %peer, %error);
-                        reading = false;
-                        if error.is_frame() {
-                            return;
-                        }
-                    }
-                    Ok(None) => reading = false,
-                    Err(_) => {
-                        debug!(message = "Closing an idle connection.", %peer);
-                        reading = false;
-                    }
+            () = &mut idle_timer, if reading => {
+                let deadline = last_activity + config.idle_timeout;
+                if Instant::now() >= deadline {
+                    debug!(message = "Closing an idle connection.", %peer);
+                    reading = false;
+                } else {
+                    idle_timer.as_mut().reset(deadline);
                 }
             }
+            frame = frames.next(), if can_read => {
+                last_activity = Instant::now();
+                // Handle every request already buffered before writing the replies.
+                let mut next = Some(frame);
+                while let Some(frame) = next.take() {
+                    match frame {
+                        Some(Ok(frame)) => match dispatch(&shared, &frame, peer) {
+                            Dispatch::Call(call) => in_flight.push(call),
+                            Dispatch::Reply(pending, reply) => {
+                                encode_reply(&mut out, &pending, reply, config.max_frame_bytes);
+                            }
+                            Dispatch::Nothing => {}
+                            Dispatch::Close => return,
+                        },
+                        Some(Err(error)) => {
+                            debug!(message = "Closing a connection on a framing error.", %peer, %error);
+                            reading = false;
+                            if error.is_frame() {
+                                return;
+                            }
+                            break;
+                        }
+                        None => {
+                            reading = false;
+                            break;
+                        }
+                    }
+                    if in_flight.len() >= config.max_in_flight_per_connection
+                        || out.len() >= WRITE_BATCH_BYTES
+                    {
+                        break;
+                    }
+                    next = frames.next().now_or_never();
+                }
+            }
+        }
+        if !out.is_empty() {
+            if let Err(error) = write.write_all(&out).await {
+                debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
+                return;
+            }
+            out.clear();
         }
     }
     let _ = write.shutdown().await;
@@ -124,25 +157,30 @@ fn dispatch(shared: &Shared, frame: &Bytes, peer: SocketAddr) -> Dispatch {
         }
     };
     let one_way = packet.is_one_way();
+    let protocol = Protocol::from_version(packet.version).ok();
     let pending = Pending {
         version: packet.version,
-        protocol: Protocol::from_version(packet.version).ok(),
+        protocol,
         request_id: packet.request_id,
         message_type: packet.message_type,
-        servant_name: frame.slice_ref(packet.servant_name),
-        func_name: frame.slice_ref(packet.func_name),
+        names: (protocol == Some(Protocol::Tup)).then(|| {
+            (
+                frame.slice_ref(packet.servant_name),
+                frame.slice_ref(packet.func_name),
+            )
+        }),
     };
     trace!(
         message = "Request.",
         %peer,
         request_id = pending.request_id,
-        func = %String::from_utf8_lossy(&pending.func_name)
+        func = %String::from_utf8_lossy(packet.func_name)
     );
     let ready = |pending, reply| {
         if one_way {
             Dispatch::Nothing
         } else {
-            Dispatch::Call(Box::pin(std::future::ready(Some((pending, reply)))))
+            Dispatch::Reply(pending, reply)
         }
     };
     let Some(protocol) = pending.protocol else {
@@ -162,8 +200,8 @@ fn dispatch(shared: &Shared, frame: &Bytes, peer: SocketAddr) -> Dispatch {
     let request = Request {
         protocol,
         request_id: packet.request_id,
-        servant_name: pending.servant_name.clone(),
-        func_name: pending.func_name.clone(),
+        servant_name: frame.slice_ref(packet.servant_name),
+        func_name: frame.slice_ref(packet.func_name),
         args: frame.slice_ref(packet.buffer.0),
         timeout_ms: packet.timeout,
         context: packet
@@ -203,8 +241,8 @@ fn encode_reply(out: &mut BytesMut, pending: &Pending, reply: Reply, max_frame_b
             packet_type: packet::NORMAL,
             message_type: pending.message_type,
             request_id: pending.request_id,
-            servant_name: &pending.servant_name,
-            func_name: &pending.func_name,
+            servant_name: pending.names.as_ref().map_or(&[][..], |n| &n.0),
+            func_name: pending.names.as_ref().map_or(&[][..], |n| &n.1),
             buffer: SimpleList(&[]),
             timeout: 0,
             context: TarsMap::new(),

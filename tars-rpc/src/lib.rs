@@ -9,6 +9,7 @@ mod client;
 mod config;
 mod connection;
 mod error;
+pub mod interfaces;
 mod servant;
 mod server;
 

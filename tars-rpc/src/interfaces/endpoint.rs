@@ -6,7 +6,7 @@ use tars_codec::TarsStruct;
 /// `tars.EndpointF`: one endpoint of an object, as `QueryF` returns it.
 ///
 /// Tag 10 is unused. The key (TarsCpp `operator<`) is host, port, timeout, istcp, grid, qos,
-/// weight, weightType and authType.
+/// weight, `weightType` and `authType`.
 #[derive(Debug, Clone, PartialEq, TarsStruct)]
 #[tars(
     name = "tars.EndpointF",
