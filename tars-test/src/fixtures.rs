@@ -1,121 +1,17 @@
 //! The canonical codec fixtures and the framework structs they hold.
 //!
-//! The structs follow `shared/spec/framework-facts.md` §1.1 and §1.4 field for field; they are
-//! declared here (borrowing from the fixture bytes) so the codec's tests and benchmarks share one
-//! definition.
-#![allow(
-    missing_docs,
-    reason = "struct fields mirror the framework-facts.md tables"
-)]
+//! The structs are the framework interface types of `tars-rpc` (borrowing from the fixture
+//! bytes), re-exported so the codec's tests and benchmarks name them in one place.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
-use tars_codec::{Result, StructDecode, TarsMap, TarsStruct};
+use tars_codec::{Result, StructDecode};
 
-/// `tars.EndpointF`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(
-    name = "EndpointF",
-    key(host, port, timeout, istcp, grid, qos, weight, weight_type, auth_type)
-)]
-pub struct EndpointF<'a> {
-    #[tars(tag = 0, require)]
-    pub host: &'a [u8],
-    #[tars(tag = 1, require)]
-    pub port: i32,
-    #[tars(tag = 2, require)]
-    pub timeout: i32,
-    #[tars(tag = 3, require)]
-    pub istcp: i32,
-    #[tars(tag = 4, require)]
-    pub grid: i32,
-    #[tars(tag = 5)]
-    pub groupworkid: i32,
-    #[tars(tag = 6)]
-    pub grouprealid: i32,
-    #[tars(tag = 7)]
-    pub set_id: &'a [u8],
-    #[tars(tag = 8)]
-    pub qos: i32,
-    #[tars(tag = 9)]
-    pub bak_flag: i32,
-    #[tars(tag = 11)]
-    pub weight: i32,
-    #[tars(tag = 12)]
-    pub weight_type: i32,
-    #[tars(tag = 13)]
-    pub auth_type: i32,
-    #[tars(tag = 14)]
-    pub node_name: &'a [u8],
-}
-
-/// `tars.StatMicMsgHead`; the key is all eleven fields in tag order.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "StatMicMsgHead")]
-pub struct StatMicMsgHead<'a> {
-    #[tars(tag = 0, require)]
-    pub master_name: &'a [u8],
-    #[tars(tag = 1, require)]
-    pub slave_name: &'a [u8],
-    #[tars(tag = 2, require)]
-    pub interface_name: &'a [u8],
-    #[tars(tag = 3, require)]
-    pub master_ip: &'a [u8],
-    #[tars(tag = 4, require)]
-    pub slave_ip: &'a [u8],
-    #[tars(tag = 5, require)]
-    pub slave_port: i32,
-    #[tars(tag = 6, require)]
-    pub return_value: i32,
-    #[tars(tag = 7)]
-    pub slave_set_name: &'a [u8],
-    #[tars(tag = 8)]
-    pub slave_set_area: &'a [u8],
-    #[tars(tag = 9)]
-    pub slave_set_id: &'a [u8],
-    #[tars(tag = 10)]
-    pub tars_version: &'a [u8],
-}
-
-/// `tars.StatMicMsgBody`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "StatMicMsgBody")]
-pub struct StatMicMsgBody {
-    #[tars(tag = 0, require)]
-    pub count: i32,
-    #[tars(tag = 1, require)]
-    pub timeout_count: i32,
-    #[tars(tag = 2, require)]
-    pub exec_count: i32,
-    #[tars(tag = 3, require)]
-    pub interval_count: TarsMap<i32, i32>,
-    #[tars(tag = 4, require)]
-    pub total_rsp_time: i64,
-    #[tars(tag = 5, require)]
-    pub max_rsp_time: i32,
-    #[tars(tag = 6, require)]
-    pub min_rsp_time: i32,
-}
-
-/// The argument block of `StatF.reportMicMsg(map<StatMicMsgHead, StatMicMsgBody> msg, bool
-/// bFromClient)`: parameters at tags 1 and 2, written as a top-level struct.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "reportMicMsg")]
-pub struct ReportMicMsgArgs<'a> {
-    #[tars(tag = 1, require)]
-    pub msg: TarsMap<StatMicMsgHead<'a>, StatMicMsgBody>,
-    #[tars(tag = 2, require)]
-    pub from_client: bool,
-}
+pub use tars_rpc::interfaces::{EndpointF, ReportMicMsgArgs, StatMicMsgBody, StatMicMsgHead};
 
 /// The return value of `QueryF.findObjectById`: `vector<EndpointF>` at tag 0.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "findObjectById")]
-pub struct EndpointList<'a> {
-    #[tars(tag = 0, require)]
-    pub endpoints: Vec<EndpointF<'a>>,
-}
+pub use tars_rpc::interfaces::FindObjectByIdResult as EndpointList;
 
 /// The directory holding the fixtures.
 pub fn dir() -> PathBuf {
