@@ -16,6 +16,12 @@ pub struct ServerConfig {
     /// Calls in flight per connection; past it the server stops reading that connection until
     /// calls complete (backpressure). Default 1 024.
     pub max_in_flight_per_connection: usize,
+    /// Servant calls running at once over all connections; past it new calls are answered
+    /// with -9 (server overload) at once. Default 65 536.
+    pub max_in_flight_total: usize,
+    /// Longest a servant call may run when the request carries no timeout; a call that runs past
+    /// its request's `iTimeout` (or this) is answered with -6 and its slot freed. Default 30 s.
+    pub default_call_timeout: Duration,
     /// A connection with no request for this long is closed. Default 10 minutes.
     pub idle_timeout: Duration,
     /// On shutdown, how long in-flight calls may take before connections are dropped.
@@ -29,6 +35,8 @@ impl Default for ServerConfig {
             max_frame_bytes: DEFAULT_MAX_FRAME_LEN,
             max_connections: 10_000,
             max_in_flight_per_connection: 1024,
+            max_in_flight_total: 65_536,
+            default_call_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(600),
             shutdown_grace: Duration::from_secs(10),
         }

@@ -3,10 +3,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::stream::FuturesUnordered;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt as _, StreamExt};
 use tars_codec::frame::write_frame;
 use tars_codec::packet::{self, ret};
 use tars_codec::tup::{self, UniAttributeWriter};
@@ -18,7 +20,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, trace};
+use tracing::{debug, trace, warn};
 
 use crate::server::Shared;
 use crate::{Reply, ReplyFuture, Request, TARS_PING};
@@ -148,7 +150,7 @@ pub(crate) async fn serve(
 }
 
 /// Decodes one request and starts its call.
-fn dispatch(shared: &Shared, frame: &Bytes, peer: SocketAddr) -> Dispatch {
+fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr) -> Dispatch {
     let packet: RequestPacket<'_> = match tars_codec::from_bytes(frame) {
         Ok(p) => p,
         Err(error) => {
@@ -212,14 +214,49 @@ fn dispatch(shared: &Shared, frame: &Bytes, peer: SocketAddr) -> Dispatch {
         one_way,
         peer,
     };
+    let Some(slot) = CallSlot::take(shared) else {
+        warn!(
+            message = "Too many calls running; answering overload.",
+            %peer,
+            max_in_flight_total = shared.config.max_in_flight_total
+        );
+        return ready(pending, Reply::error(ret::OVERLOAD, "server overloaded"));
+    };
+    let limit = u64::try_from(request.timeout_ms)
+        .ok()
+        .filter(|&ms| ms > 0)
+        .map_or(shared.config.default_call_timeout, Duration::from_millis);
     let call: ReplyFuture = servant.call(request);
-    Dispatch::Call(Box::pin(call.map(move |reply| {
-        if one_way {
-            None
-        } else {
-            Some((pending, reply))
+    Dispatch::Call(Box::pin(async move {
+        let reply = tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+            Reply::error(
+                ret::QUEUE_TIMEOUT,
+                format!("call did not finish within {} ms", limit.as_millis()),
+            )
+        });
+        drop(slot);
+        (!one_way).then_some((pending, reply))
+    }))
+}
+
+/// One running servant call, counted against `max_in_flight_total` until dropped.
+struct CallSlot(Arc<Shared>);
+
+impl CallSlot {
+    fn take(shared: &Arc<Shared>) -> Option<Self> {
+        let running = shared.calls_running.fetch_add(1, Ordering::Relaxed);
+        if running >= shared.config.max_in_flight_total {
+            shared.calls_running.fetch_sub(1, Ordering::Relaxed);
+            return None;
         }
-    })))
+        Some(Self(Arc::clone(shared)))
+    }
+}
+
+impl Drop for CallSlot {
+    fn drop(&mut self) {
+        self.0.calls_running.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Appends the framed reply to `out`: a ResponsePacket for TARS (and unsupported versions), a

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use bytes::Bytes;
 use tokio::net::TcpListener;
@@ -39,6 +40,8 @@ impl std::fmt::Debug for Server {
 pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
     pub(crate) servants: HashMap<Bytes, Arc<dyn Servant>>,
+    /// Servant calls running now, over all connections.
+    pub(crate) calls_running: AtomicUsize,
 }
 
 impl Server {
@@ -74,6 +77,7 @@ impl Server {
             shared: Arc::new(Shared {
                 config: self.config,
                 servants: self.servants,
+                calls_running: AtomicUsize::new(0),
             }),
         })
     }

@@ -30,6 +30,18 @@ fn request(
     func: &str,
     args: &[u8],
 ) -> Vec<u8> {
+    request_with_timeout(version, packet_type, id, servant, func, args, 3000)
+}
+
+fn request_with_timeout(
+    version: i16,
+    packet_type: i8,
+    id: i32,
+    servant: &str,
+    func: &str,
+    args: &[u8],
+    timeout_ms: i32,
+) -> Vec<u8> {
     let p = RequestPacket {
         version,
         packet_type,
@@ -38,7 +50,7 @@ fn request(
         servant_name: servant.as_bytes(),
         func_name: func.as_bytes(),
         buffer: SimpleList(args),
-        timeout: 3000,
+        timeout: timeout_ms,
         context: TarsMap::new(),
         status: TarsMap::new(),
     };
@@ -270,4 +282,39 @@ async fn shutdown_finishes_in_flight_calls_then_stops() {
         TcpStream::connect(s.addr).await.is_err(),
         "no longer accepting"
     );
+}
+
+#[tokio::test]
+async fn a_call_running_past_its_timeout_is_answered_with_minus_6() {
+    let s = start(ServerConfig::default()).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request_with_timeout(1, 0, 1, ECHO, "slow", &[], 20))
+        .await;
+    let f = c.next().await.expect("reply");
+    let r = response(&f);
+    assert_eq!(r.ret, ret::QUEUE_TIMEOUT);
+    assert_eq!(r.result_desc, b"call did not finish within 20 ms");
+}
+
+#[tokio::test]
+async fn calls_past_the_server_wide_limit_are_answered_with_minus_9() {
+    let s = start(ServerConfig {
+        max_in_flight_total: 1,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut a = Client::connect(s.addr).await;
+    let mut b = Client::connect(s.addr).await;
+    a.send(&request(1, 0, 1, ECHO, "slow", &[])).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    b.send(&request(1, 0, 2, ECHO, "echo", &echo_args("x")))
+        .await;
+    let f = b.next().await.expect("reply");
+    assert_eq!(response(&f).ret, ret::OVERLOAD);
+    // tars_ping is answered by the framework even when servants are saturated.
+    b.send(&request(1, 0, 3, ECHO, "tars_ping", &[])).await;
+    let f = b.next().await.expect("reply");
+    assert_eq!(response(&f).ret, 0);
+    let f = a.next().await.expect("the slow call still completes");
+    assert_eq!(response(&f).ret, 0);
 }
