@@ -9,6 +9,46 @@ use crate::{Error, Result};
 /// Default maximum nesting of structs and containers, as in prost.
 pub const DEFAULT_MAX_DEPTH: u32 = 100;
 
+/// How the integer fast path reads one head type: shift the 7 bytes after the head right by
+/// `shift` (sign-extending), keep `mask`, consume `advance` bytes; `advance` 0 = not here.
+#[derive(Clone, Copy)]
+struct IntStep {
+    shift: u8,
+    mask: i64,
+    advance: u8,
+}
+
+/// `INT_STEP[widest][type id]`: BYTE, SHORT and INT (and ZeroTag) up to the widest accepted type;
+/// LONG needs 9 bytes and takes the general path.
+const INT_STEP: [[IntStep; 16]; 4] = {
+    const NONE: IntStep = IntStep {
+        shift: 0,
+        mask: 0,
+        advance: 0,
+    };
+    let mut table = [[NONE; 16]; 4];
+    let mut widest = 0;
+    while widest < 4 {
+        table[widest][WireType::ZeroTag as usize] = IntStep {
+            shift: 63,
+            mask: 0,
+            advance: 1,
+        };
+        let mut id = 0;
+        while id <= widest && id < 3 {
+            let size = 1u8 << id;
+            table[widest][id] = IntStep {
+                shift: 64 - 8 * size,
+                mask: -1,
+                advance: 1 + size,
+            };
+            id += 1;
+        }
+        widest += 1;
+    }
+    table
+};
+
 /// A cursor over one TARS buffer.
 ///
 /// Decoded strings and byte vectors borrow from the buffer (`&'de [u8]`) or, when the reader was
@@ -112,20 +152,17 @@ impl<'de> Reader<'de> {
     /// without a branch on its width. `None` means "take the general path", never an error.
     #[inline(always)]
     pub(crate) fn fast_int(&mut self, tag: u8, widest: WireType) -> Option<i64> {
-        /// Payload bytes by type id: BYTE 1, SHORT 2, INT 4, ZeroTag 0; 8 = not on this path.
-        const SIZE: [u8; 16] = [1, 2, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0, 8, 8, 8];
         let word = self.peek_u64()?;
         let head = (word >> 56) as u8;
-        let id = head & 0x0f;
-        if tag >= 15 || head >> 4 != tag || (id > widest as u8 && id != WireType::ZeroTag as u8) {
+        if tag >= 15 || head >> 4 != tag {
             return None;
         }
-        let size = u32::from(SIZE[usize::from(id)]);
-        if size > 4 {
+        let step = INT_STEP[widest as usize & 3][usize::from(head & 0x0f)];
+        if step.advance == 0 {
             return None;
         }
-        let value = ((word << 8) as i64).checked_shr(64 - 8 * size).unwrap_or(0);
-        self.pos += 1 + size as usize;
+        let value = (((word << 8) as i64) >> step.shift) & step.mask;
+        self.pos += usize::from(step.advance);
         Some(value)
     }
 

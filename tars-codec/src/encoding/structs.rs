@@ -34,7 +34,7 @@ pub fn encode_nested<T: Struct>(value: &T, tag: u8, buf: &mut BytesMut) {
 
 /// Reads a nested struct whose head was consumed, skipping unknown trailing fields through its
 /// StructEnd. Used by generated code.
-#[inline]
+#[inline(always)]
 pub fn decode_nested<'de, T: StructDecode<'de>>(r: &mut Reader<'de>, ty: WireType) -> Result<T> {
     if ty != WireType::StructBegin {
         return Err(Error::type_mismatch(T::NAME, ty));
