@@ -107,13 +107,24 @@ Test.EchoProxy.prototype.echo = function (s) {
 Test.EchoProxy.echo = __Test_Echo$echo$IF;
 
 // Not generated: tars2node client proxies have no tars_ping, so call it through the same
-// low-level path (ObjectProxy.tars_invoke) with an empty buffer. The reply body is not decoded:
-// Cpp/Go answer an empty sBuffer, a tars2node server an int 0 at tag 0; iRet 0 means success.
+// low-level path as echo (tars_invoke / tup_invoke) with no arguments. The reply body is not
+// decoded: Cpp/Go answer an empty sBuffer, a tars2node server an int 0 at tag 0 (or under "");
+// iRet / STATUS_RESULT_CODE 0 means success. On a TUP proxy it MUST go through tup_invoke: a
+// connection decodes replies by the proxy's version, and a v1 ResponsePacket arriving on a TUP
+// connection throws inside @tars/rpc's socket handler (uncaught: the process dies).
 Test.EchoProxy.prototype.tars_ping = function () {
-    var empty = new TarsStream.TarsOutputStream().getBinBuffer();
-    return this._worker.tars_invoke("tars_ping", empty, arguments[arguments.length - 1]).then(function (data) {
+    var version = this._worker.version;
+    var ok = function (data) {
         return { "request" : data.request, "response" : { "costtime" : data.request.costtime } };
-    }, function (data) { throw _makeError(data, "Call Echo::tars_ping failed"); });
+    };
+    var er = function (data) { throw _makeError(data, "Call Echo::tars_ping failed"); };
+    if (version === TarsStream.Tup.TUP_SIMPLE || version === TarsStream.Tup.TUP_COMPLEX) {
+        var tup = new TarsStream.UniAttribute();
+        tup.tupVersion = version;
+        return this._worker.tup_invoke("tars_ping", tup, arguments[arguments.length - 1]).then(ok, er);
+    }
+    var empty = new TarsStream.TarsOutputStream().getBinBuffer();
+    return this._worker.tars_invoke("tars_ping", empty, arguments[arguments.length - 1]).then(ok, er);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -170,15 +181,29 @@ function main() {
         }
     ];
 
-    steps.reduce(function (p, step) { return p.then(step); }, Promise.resolve()).then(function () {
+    var finished = false;
+    var finish = function () {
+        if (finished) { return; }
+        finished = true;
         if (typeof result.v1 !== "string") { result.v1 = null; }
         if (typeof result.tup !== "string") { result.tup = null; }
         var ok = result.errors.length === 0 && result.v1 !== null && result.tup !== null &&
                  result.oneway && result.ping;
-        TarsRpc.client.destroy();
-        tupComm.destroy();
+        try { TarsRpc.client.destroy(); tupComm.destroy(); } catch (e) { /* exiting anyway */ }
         // destroy() closes sockets only after the proxy timeout; exit as soon as stdout is out.
         process.stdout.write(JSON.stringify(result) + "\n", function () { process.exit(ok ? 0 : 1); });
+    };
+    // A reply @tars/rpc cannot parse (e.g. a malformed packet, or a ResponsePacket on a TUP
+    // connection) throws inside its socket "data" handler, outside any promise: report it as an
+    // error instead of dying without the JSON line.
+    process.on("uncaughtException", function (e) {
+        result.errors.push("uncaught: " + (e && e.message || String(e)));
+        finish();
+    });
+
+    steps.reduce(function (p, step) { return p.then(step); }, Promise.resolve()).then(finish, function (e) {
+        result.errors.push("driver: " + (e && e.message || String(e)));
+        finish();
     });
 }
 

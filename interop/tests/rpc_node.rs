@@ -1,0 +1,106 @@
+//! The RPC runtime against npm `@tars/rpc` 2.0.15, both ways, over loopback TCP:
+//! a Node client calls a Rust servant (TARS v1, TUP v3, one-way, `tars_ping`) through
+//! `interop/node/rpc-client.js`, and the Rust client calls a Node server
+//! (`interop/node/rpc-server.js`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tars_codec::packet::ret;
+use tars_codec::tup::{UniAttribute, UniAttributeWriter};
+use tars_codec::{Encode, Protocol, Reader};
+use tars_rpc::{Client, Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
+use tarsplane_interop::{run_node_async, spawn_node_until_ready};
+use tokio_util::sync::CancellationToken;
+
+/// `string echo(string s)`: returns `s`, in TARS v1 and TUP v3.
+struct Echo;
+
+impl Servant for Echo {
+    fn call(&self, request: Request) -> ReplyFuture {
+        Box::pin(async move {
+            if &request.func_name[..] != b"echo" {
+                return Reply::error(ret::NO_FUNCTION, "no such function");
+            }
+            match request.protocol {
+                Protocol::Tars => {
+                    match Reader::new(&request.args).read_required::<&[u8]>(1, "echo") {
+                        Ok(s) => {
+                            let mut out = BytesMut::new();
+                            s.encode(0, &mut out);
+                            Reply::Ok(out.freeze())
+                        }
+                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
+                    }
+                }
+                Protocol::Tup => {
+                    match UniAttribute::decode(&request.args).and_then(|a| a.get::<&[u8]>(b"s")) {
+                        Ok(s) => Reply::Ok(UniAttributeWriter::new().put_return(&s).finish()),
+                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
+                    }
+                }
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_client_calls_a_rust_servant_in_every_mode() {
+    let bound = Server::new(ServerConfig::default())
+        .servant("Test.EchoServer.EchoObj", Arc::new(Echo))
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("bind");
+    let port = bound.local_addr().port().to_string();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(bound.run(shutdown.clone()));
+
+    let out = run_node_async("rpc-client.js", &["127.0.0.1", &port]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "rpc-client.js printed no JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    assert_eq!(json["v1"], "hello v1", "{json}");
+    assert_eq!(json["tup"], "hello tup", "{json}");
+    assert_eq!(json["oneway"], true, "{json}");
+    assert_eq!(json["ping"], true, "{json}");
+    assert!(out.status.success());
+    shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_client_calls_a_node_server() {
+    // A free port: bind, read it, release it for the Node server.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let _server = spawn_node_until_ready("rpc-server.js", &[&port.to_string()]).await;
+    let client = Client::connect(([127, 0, 0, 1], port).into())
+        .await
+        .expect("connect to the Node server");
+    let t = Duration::from_secs(5);
+    let object = "Test.NodeServer.EchoObj";
+
+    let mut args = BytesMut::new();
+    b"hi from rust".as_slice().encode(1, &mut args);
+    let reply = client.invoke(object, "echo", &args, t).await.expect("echo");
+    assert_eq!(reply.ret, 0);
+    let s: &[u8] = Reader::new(&reply.buffer)
+        .read_required(0, "echo")
+        .expect("ret");
+    assert_eq!(s, b"node:hi from rust");
+
+    assert_eq!(client.ping(object, t).await.expect("ping").ret, 0);
+    client
+        .invoke_one_way(object, "echo", &args)
+        .await
+        .expect("one-way send");
+    let reply = client.invoke(object, "nope", &[], t).await.expect("reply");
+    assert_eq!(reply.ret, ret::NO_FUNCTION);
+}
