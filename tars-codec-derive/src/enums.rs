@@ -47,6 +47,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .iter()
         .map(|(c, value)| quote!(const #c: i32 = #value;))
         .collect();
+    let describe = describe_impl(ident, &name, &arms, &consts, &const_defs);
     let to_i32 = arms
         .iter()
         .zip(&consts)
@@ -104,10 +105,34 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
+        #describe
+
         impl ::tars_codec::KeyOrd for #ident {
             fn key_cmp(&self, other: &Self) -> ::core::cmp::Ordering {
                 i32::from(*self).cmp(&i32::from(*other))
             }
         }
     })
+}
+
+/// `impl Describe`: the enum's name and `(variant, value)` pairs.
+fn describe_impl(
+    ident: &syn::Ident,
+    name: &str,
+    arms: &[(syn::Ident, TokenStream)],
+    consts: &[(syn::Ident, TokenStream)],
+    const_defs: &[TokenStream],
+) -> TokenStream {
+    let variants = arms.iter().zip(consts).map(|((v, _), (c, _))| {
+        let variant = v.to_string();
+        quote!((#variant, #c))
+    });
+    quote! {
+        impl ::tars_codec::Describe for #ident {
+            fn schema() -> ::tars_codec::encoding::Schema {
+                #(#const_defs)*
+                ::tars_codec::encoding::Schema::Enum(#name, ::std::vec![#(#variants),*])
+            }
+        }
+    }
 }

@@ -18,24 +18,7 @@ struct StructAttrs {
 }
 
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(input, "TarsStruct needs a struct"));
-    };
-    let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new_spanned(
-            input,
-            "TarsStruct needs named fields",
-        ));
-    };
-    if input.generics.type_params().next().is_some()
-        || input.generics.const_params().next().is_some()
-        || input.generics.lifetimes().count() > 1
-    {
-        return Err(syn::Error::new_spanned(
-            &input.generics,
-            "TarsStruct supports at most one lifetime and no type parameters",
-        ));
-    }
+    let named = named_fields(input)?;
     let attrs = parse_struct_attrs(input)?;
     let fields = parse_fields(named)?;
 
@@ -66,6 +49,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         quote!(#id: #d)
     });
     let key_cmp = key_cmp(&fields, attrs.key.as_deref())?;
+    let describe = describe_impl(&plain_generics, ident, &ty_generics, &name, &fields);
 
     Ok(quote! {
         impl #plain_generics ::tars_codec::Struct for #ident #ty_generics {
@@ -119,12 +103,76 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
 
+        #describe
+
         impl #plain_generics ::tars_codec::KeyOrd for #ident #ty_generics {
             fn key_cmp(&self, other: &Self) -> ::core::cmp::Ordering {
                 #key_cmp
             }
         }
     })
+}
+
+/// The struct's named fields; anything else (tuple structs, enums, type parameters, more than
+/// one lifetime) is a compile error.
+fn named_fields(input: &DeriveInput) -> syn::Result<&syn::FieldsNamed> {
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(input, "TarsStruct needs a struct"));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new_spanned(
+            input,
+            "TarsStruct needs named fields",
+        ));
+    };
+    if input.generics.type_params().next().is_some()
+        || input.generics.const_params().next().is_some()
+        || input.generics.lifetimes().count() > 1
+    {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "TarsStruct supports at most one lifetime and no type parameters",
+        ));
+    }
+    Ok(named)
+}
+
+/// `impl Describe`: the struct's name and fields, for tools that print decoded values.
+fn describe_impl(
+    generics: &TokenStream,
+    ident: &Ident,
+    ty_generics: &TokenStream,
+    name: &LitStr,
+    fields: &[Field],
+) -> TokenStream {
+    let describe_fields = fields.iter().map(|f| {
+        let Field {
+            ident,
+            ty,
+            tag,
+            require,
+            ..
+        } = f;
+        let field_name = ident.to_string();
+        quote! {
+            ::tars_codec::encoding::FieldSchema {
+                tag: #tag,
+                name: #field_name,
+                require: #require,
+                schema: <#ty as ::tars_codec::Describe>::schema(),
+            }
+        }
+    });
+    quote! {
+        impl #generics ::tars_codec::Describe for #ident #ty_generics {
+            fn schema() -> ::tars_codec::encoding::Schema {
+                ::tars_codec::encoding::Schema::Struct(::tars_codec::encoding::StructSchema {
+                    name: #name,
+                    fields: ::std::vec![#(#describe_fields),*],
+                })
+            }
+        }
+    }
 }
 
 /// The fields in ascending tag order; a tag used twice is an error.

@@ -14,8 +14,8 @@ pub mod tup;
 
 pub use bytes;
 pub use encoding::{
-    Decode, Encode, FromStatic, KeyOrd, Reader, SimpleList, Struct, StructDecode, TarsMap,
-    WireType, from_bytes, from_slice, to_bytes,
+    Decode, Describe, Encode, FromStatic, KeyOrd, Reader, SimpleList, Struct, StructDecode,
+    TarsMap, WireType, from_bytes, from_slice, to_bytes,
 };
 pub use error::{Error, Result};
 pub use frame::FrameCodec;

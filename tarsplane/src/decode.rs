@@ -38,6 +38,27 @@ pub fn bytes_from_input(raw: &[u8]) -> Vec<u8> {
     raw.to_vec()
 }
 
+/// The bytes after a single frame's length prefix, when `input` says (or `Auto` finds) that
+/// the input is one frame; the input itself otherwise.
+pub fn strip_frame(bytes: &[u8], input: Input) -> &[u8] {
+    let framed = match input {
+        Input::Frame => true,
+        Input::Fields => false,
+        Input::Auto => is_one_frame(bytes),
+    };
+    if framed {
+        bytes.get(4..).unwrap_or_default()
+    } else {
+        bytes
+    }
+}
+
+fn is_one_frame(bytes: &[u8]) -> bool {
+    bytes
+        .first_chunk::<4>()
+        .is_some_and(|p| u32::from_be_bytes(*p) as usize == bytes.len())
+}
+
 /// Prints `bytes` as a tree.
 ///
 /// # Errors
@@ -48,9 +69,7 @@ pub fn tree(bytes: &[u8], input: Input) -> Result<String, (String, tars_codec::E
     let framed = match input {
         Input::Frame => true,
         Input::Fields => false,
-        Input::Auto => bytes
-            .first_chunk::<4>()
-            .is_some_and(|p| u32::from_be_bytes(*p) as usize == bytes.len()),
+        Input::Auto => is_one_frame(bytes),
     };
     if !framed {
         return match fields(&mut Reader::new(bytes), 0, &mut out, false) {

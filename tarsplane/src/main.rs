@@ -30,11 +30,15 @@ enum Command {
         #[arg(long, default_value = "0.0.0.0")]
         host: IpAddr,
     },
-    /// Print a TARS buffer (hex or binary on stdin) as a tag/type tree.
+    /// Print a TARS buffer (hex or binary on stdin) as a tag/type tree, or with `--as` as JSON.
     Decode {
         /// How to read the input.
         #[arg(long, value_enum, default_value = "auto")]
         input: InputArg,
+        /// Decode as this struct or argument block (e.g. `EndpointF`, `StatF.reportMicMsg`,
+        /// `QueryF.findObjectById.result`) and print JSON; `--as list` shows every name.
+        #[arg(long = "as", value_name = "NAME")]
+        as_type: Option<String>,
     },
 }
 
@@ -52,7 +56,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Up { host } => up(host),
-        Command::Decode { input } => run_decode(input),
+        Command::Decode { input, as_type } => run_decode(input, as_type.as_deref()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -117,7 +121,14 @@ async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn run_decode(input: InputArg) -> anyhow::Result<()> {
+fn run_decode(input: InputArg, as_type: Option<&str>) -> anyhow::Result<()> {
+    if as_type == Some("list") {
+        let mut stdout = std::io::stdout().lock();
+        for name in tarsplane::typed::names() {
+            writeln!(stdout, "{name}")?;
+        }
+        return Ok(());
+    }
     let mut raw = Vec::new();
     std::io::stdin()
         .read_to_end(&mut raw)
@@ -129,6 +140,17 @@ fn run_decode(input: InputArg) -> anyhow::Result<()> {
         InputArg::Fields => Input::Fields,
     };
     let mut stdout = std::io::stdout().lock();
+    if let Some(name) = as_type {
+        let schema = tarsplane::typed::schema(name).with_context(|| {
+            format!("unknown type {name:?}; `tarsplane decode --as list` shows every name")
+        })?;
+        let body = decode::strip_frame(&bytes, input);
+        let value = tarsplane::typed::to_json(body, &schema)
+            .map_err(anyhow::Error::new)
+            .with_context(|| format!("the input does not decode as {name}"))?;
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(());
+    }
     match decode::tree(&bytes, input) {
         Ok(tree) => {
             stdout.write_all(tree.as_bytes())?;

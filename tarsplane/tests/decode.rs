@@ -51,3 +51,38 @@ fn truncated_input_prints_what_it_could_and_the_error() {
     assert_eq!(partial, "1: byte 1\n2: ");
     assert!(error.is_eof());
 }
+
+#[test]
+fn as_a_method_prints_named_fields_in_tag_order() {
+    use tarsplane::typed;
+    let bytes = tars_test::fixtures::read("stat-report-1000.bin");
+    let schema = typed::schema("StatF.reportMicMsg").expect("known name");
+    let json = typed::to_json(&bytes, &schema).expect("decodes");
+    assert_eq!(json["from_client"], true);
+    let msg = json["msg"].as_array().expect("struct-keyed map as pairs");
+    assert_eq!(msg.len(), 1000);
+    assert_eq!(msg[0][0]["master_name"], "App1.Server1");
+    assert_eq!(msg[0][1]["count"], 67295);
+    let first_key = json.as_object().and_then(|o| o.keys().next().cloned());
+    assert_eq!(first_key.as_deref(), Some("msg"), "fields in tag order");
+
+    let bytes = tars_test::fixtures::read("endpoints-100.bin");
+    let schema = typed::schema("queryf.findobjectbyid.result").expect("case-insensitive");
+    let json = typed::to_json(&bytes, &schema).expect("decodes");
+    assert_eq!(json["endpoints"][0]["host"], "app-server-0.app-server");
+    assert_eq!(json["endpoints"][99]["weight_type"], 1);
+}
+
+#[test]
+fn as_reports_unknown_tags_and_missing_required_fields() {
+    use tarsplane::typed;
+    let schema = typed::schema("QueryF.findObjectById").expect("known");
+    // id at tag 1, plus an unknown tag 9.
+    let json = typed::to_json(&[0x16, 0x01, b'x', 0x90, 0x05], &schema).expect("decodes");
+    assert_eq!(json["id"], "x");
+    assert_eq!(json["unknown tags"], serde_json::json!([9]));
+    let err = typed::to_json(&[0x90, 0x05], &schema).expect_err("id is required");
+    assert!(err.is_missing_field());
+    assert!(typed::schema("NoSuch.thing").is_none());
+    assert!(typed::names().count() > 30);
+}

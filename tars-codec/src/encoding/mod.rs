@@ -28,6 +28,7 @@ mod list;
 mod map;
 mod reader;
 mod scalar;
+mod schema;
 mod string;
 mod structs;
 
@@ -35,6 +36,7 @@ pub use head::{Head, WireType, write_head};
 pub use list::SimpleList;
 pub use map::TarsMap;
 pub use reader::{DEFAULT_MAX_DEPTH, Reader};
+pub use schema::{Describe, FieldSchema, Schema, StructSchema};
 pub use structs::{
     Struct, StructDecode, decode_nested, decode_nested_field, encode_nested, from_bytes,
     from_slice, to_bytes,
