@@ -68,9 +68,10 @@ pub(crate) async fn serve(
     let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
     let mut out = BytesMut::new();
     let mut reading = true;
+    let mut tally = Tally::default();
     // One timer for the connection, re-armed only when it fires early: no timer per request.
     let mut last_activity = Instant::now();
-    let idle_timer = tokio::time::sleep(config.idle_timeout);
+    let idle_timer = tokio::time::sleep(config.idle_timeout());
     tokio::pin!(idle_timer);
     loop {
         if !reading && in_flight.is_empty() {
@@ -81,12 +82,12 @@ pub(crate) async fn serve(
             biased;
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
                 if let Some((pending, reply)) = done {
-                    encode_reply(&mut out, &pending, reply, config.max_frame_bytes);
+                    tally.replied(encode_reply(&mut out, &pending, reply, config.max_frame_bytes), &shared);
                 }
                 // Batch every reply that is already done into one write.
                 while let Some(Some(done)) = in_flight.next().now_or_never() {
                     if let Some((pending, reply)) = done {
-                        encode_reply(&mut out, &pending, reply, config.max_frame_bytes);
+                        tally.replied(encode_reply(&mut out, &pending, reply, config.max_frame_bytes), &shared);
                     }
                 }
             }
@@ -94,9 +95,10 @@ pub(crate) async fn serve(
                 reading = false;
             }
             () = &mut idle_timer, if reading => {
-                let deadline = last_activity + config.idle_timeout;
+                let deadline = last_activity + config.idle_timeout();
                 if Instant::now() >= deadline {
                     debug!(message = "Closing an idle connection.", %peer);
+                    shared.metrics.refuse("idle_timeout");
                     reading = false;
                 } else {
                     idle_timer.as_mut().reset(deadline);
@@ -108,16 +110,17 @@ pub(crate) async fn serve(
                 let mut next = Some(frame);
                 while let Some(frame) = next.take() {
                     match frame {
-                        Some(Ok(frame)) => match dispatch(&shared, &frame, peer) {
+                        Some(Ok(frame)) => match dispatch(&shared, &frame, peer, &mut tally) {
                             Dispatch::Call(call) => in_flight.push(call),
                             Dispatch::Reply(pending, reply) => {
-                                encode_reply(&mut out, &pending, reply, config.max_frame_bytes);
+                                tally.replied(encode_reply(&mut out, &pending, reply, config.max_frame_bytes), &shared);
                             }
                             Dispatch::Nothing => {}
                             Dispatch::Close => return,
                         },
                         Some(Err(error)) => {
                             debug!(message = "Closing a connection on a framing error.", %peer, %error);
+                            shared.metrics.refuse(if error.is_frame() { "bad_frame_length" } else { "read_failed" });
                             reading = false;
                             if error.is_frame() {
                                 return;
@@ -139,6 +142,7 @@ pub(crate) async fn serve(
             }
         }
         if !out.is_empty() {
+            tally.flush(&shared);
             if let Err(error) = write.write_all(&out).await {
                 debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
                 return;
@@ -146,18 +150,47 @@ pub(crate) async fn serve(
             out.clear();
         }
     }
+    tally.flush(&shared);
     let _ = write.shutdown().await;
 }
 
+/// Counts kept per connection and added to the shared counters once per write, so the hot path
+/// touches no shared cache line per request.
+#[derive(Default)]
+struct Tally {
+    requests: u64,
+    ok: u64,
+}
+
+impl Tally {
+    fn replied(&mut self, ret: i32, shared: &Shared) {
+        if ret == tars_codec::packet::ret::SUCCESS {
+            self.ok += 1;
+        } else {
+            shared.metrics.reply(ret, 1);
+        }
+    }
+
+    fn flush(&mut self, shared: &Shared) {
+        shared.metrics.requests.inc_by(self.requests);
+        shared
+            .metrics
+            .reply(tars_codec::packet::ret::SUCCESS, self.ok);
+        *self = Self::default();
+    }
+}
+
 /// Decodes one request and starts its call.
-fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr) -> Dispatch {
+fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut Tally) -> Dispatch {
     let packet: RequestPacket<'_> = match tars_codec::from_bytes(frame) {
         Ok(p) => p,
         Err(error) => {
             debug!(message = "Closing a connection on an undecodable request.", %peer, %error);
+            shared.metrics.refuse("undecodable_request");
             return Dispatch::Close;
         }
     };
+    tally.requests += 1;
     let one_way = packet.is_one_way();
     let protocol = Protocol::from_version(packet.version).ok();
     let pending = Pending {
@@ -215,6 +248,7 @@ fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr) -> Dispatch {
         peer,
     };
     let Some(slot) = CallSlot::take(shared) else {
+        shared.metrics.refuse("max_in_flight_total");
         warn!(
             message = "Too many calls running; answering overload.",
             %peer,
@@ -225,7 +259,7 @@ fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr) -> Dispatch {
     let limit = u64::try_from(request.timeout_ms)
         .ok()
         .filter(|&ms| ms > 0)
-        .map_or(shared.config.default_call_timeout, Duration::from_millis);
+        .map_or(shared.config.default_call_timeout(), Duration::from_millis);
     let call: ReplyFuture = servant.call(request);
     Dispatch::Call(Box::pin(async move {
         let reply = tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
@@ -260,8 +294,13 @@ impl Drop for CallSlot {
 }
 
 /// Appends the framed reply to `out`: a ResponsePacket for TARS (and unsupported versions), a
-/// RequestPacket-shaped reply for TUP.
-fn encode_reply(out: &mut BytesMut, pending: &Pending, reply: Reply, max_frame_bytes: usize) {
+/// RequestPacket-shaped reply for TUP. Returns the return code sent.
+fn encode_reply(
+    out: &mut BytesMut,
+    pending: &Pending,
+    reply: Reply,
+    max_frame_bytes: usize,
+) -> i32 {
     let (code, buffer, desc) = match reply {
         Reply::Ok(buffer) => (ret::SUCCESS, buffer, String::new()),
         Reply::Err { ret, desc } => (ret, Bytes::new(), desc),
@@ -322,5 +361,7 @@ fn encode_reply(out: &mut BytesMut, pending: &Pending, reply: Reply, max_frame_b
             context: TarsMap::new(),
         };
         let _ = write_frame(out, max_frame_bytes, |b| reply.encode_fields(b));
+        return ret::ENCODE_ERROR;
     }
+    code
 }

@@ -14,6 +14,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The configuration cannot work.
+    #[error(transparent)]
+    InvalidConfig(#[from] crate::config::InvalidConfig),
     /// Reading the bound address failed.
     #[error("failed to read the local address")]
     LocalAddrFailed(#[source] std::io::Error),

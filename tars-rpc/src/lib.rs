@@ -10,12 +10,14 @@ mod config;
 mod connection;
 mod error;
 pub mod interfaces;
+mod metrics;
 mod servant;
 mod server;
 
 pub use client::{CallError, Client, Response};
-pub use config::ServerConfig;
+pub use config::{InvalidConfig, ServerConfig};
 pub use error::{Error, Result};
+pub use metrics::Metrics;
 pub use servant::{Reply, ReplyFuture, Request, Servant};
 pub use server::{BoundServer, Server};
 

@@ -13,13 +13,14 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::connection;
-use crate::{Error, Result, Servant, ServerConfig};
+use crate::{Error, Metrics, Result, Servant, ServerConfig};
 
 /// A TARS server under construction: limits plus the servants it dispatches to.
 #[derive(Clone)]
 pub struct Server {
     config: ServerConfig,
     servants: HashMap<Bytes, Arc<dyn Servant>>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Server {
@@ -42,6 +43,7 @@ pub(crate) struct Shared {
     pub(crate) servants: HashMap<Bytes, Arc<dyn Servant>>,
     /// Servant calls running now, over all connections.
     pub(crate) calls_running: AtomicUsize,
+    pub(crate) metrics: Metrics,
 }
 
 impl Server {
@@ -50,7 +52,16 @@ impl Server {
         Self {
             config,
             servants: HashMap::new(),
+            metrics: Metrics::default(),
         }
+    }
+
+    /// Counts into `metrics` (see [`Metrics::register`]); by default the counters are kept but
+    /// not exported.
+    #[must_use]
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Registers `servant` under the object name `name` (e.g. `tars.tarsstat.StatObj`).
@@ -65,8 +76,10 @@ impl Server {
     ///
     /// # Errors
     ///
-    /// Fails when the address cannot be bound (in use, no permission).
+    /// Fails when the configuration is invalid or the address cannot be bound (in use, no
+    /// permission).
     pub async fn bind(self, addr: SocketAddr) -> Result<BoundServer> {
+        self.config.validate()?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| Error::BindFailed { addr, source })?;
@@ -78,6 +91,7 @@ impl Server {
                 config: self.config,
                 servants: self.servants,
                 calls_running: AtomicUsize::new(0),
+                metrics: self.metrics,
             }),
         })
     }
@@ -125,6 +139,7 @@ impl BoundServer {
                 }
             };
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+                self.shared.metrics.refuse("max_connections");
                 warn!(
                     message = "Connection limit reached; closing the new connection.",
                     %peer,
@@ -136,14 +151,16 @@ impl BoundServer {
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&self.shared);
             let token = connections.clone();
+            shared.metrics.connections_opened.inc();
             tracker.spawn(async move {
-                connection::serve(stream, peer, shared, token).await;
+                connection::serve(stream, peer, Arc::clone(&shared), token).await;
+                shared.metrics.connections_closed.inc();
                 drop(permit);
             });
         }
         tracker.close();
         debug!(message = "Stopped accepting; draining connections.", addr = %self.local_addr);
-        if tokio::time::timeout(self.shared.config.shutdown_grace, tracker.wait())
+        if tokio::time::timeout(self.shared.config.shutdown_grace(), tracker.wait())
             .await
             .is_err()
         {

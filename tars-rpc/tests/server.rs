@@ -20,7 +20,7 @@ use tokio_util::codec::FramedRead;
 
 mod common;
 
-use common::{ECHO, echo_args, start};
+use common::{ECHO, echo_args, start, start_with_metrics};
 
 fn request(
     version: i16,
@@ -317,4 +317,49 @@ async fn calls_past_the_server_wide_limit_are_answered_with_minus_9() {
     assert_eq!(response(&f).ret, 0);
     let f = a.next().await.expect("the slow call still completes");
     assert_eq!(response(&f).ret, 0);
+}
+
+#[tokio::test]
+async fn metrics_count_connections_requests_replies_and_refusals() {
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = tars_rpc::Metrics::register(&mut registry);
+    let s = start_with_metrics(ServerConfig::default(), metrics).await;
+    let mut c = Client::connect(s.addr).await;
+    c.send(&request(1, 0, 1, ECHO, "tars_ping", &[])).await;
+    c.send(&request(1, 0, 2, "No.Such.Obj", "x", &[])).await;
+    c.send(&request(
+        1,
+        packet::ONE_WAY,
+        3,
+        ECHO,
+        "echo",
+        &echo_args("x"),
+    ))
+    .await;
+    c.send(&request(1, 0, 4, ECHO, "echo", &echo_args("y")))
+        .await;
+    for _ in 0..3 {
+        c.next().await.expect("reply");
+    }
+    let mut bad = Client::connect(s.addr).await;
+    bad.send(&[0, 0, 0, 2]).await;
+    assert!(bad.next().await.is_none());
+    drop(c);
+    s.shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), s.done)
+        .await
+        .expect("stops")
+        .expect("task");
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
+    for line in [
+        "tars_rpc_connections_opened_total 2",
+        "tars_rpc_connections_closed_total 2",
+        "tars_rpc_requests_total 4",
+        "tars_rpc_replies_total{ret=\"0\"} 2",
+        "tars_rpc_replies_total{ret=\"-4\"} 1",
+        "tars_rpc_refused_total{reason=\"bad_frame_length\"} 1",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
 }

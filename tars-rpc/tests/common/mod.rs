@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 use tars_codec::packet::ret;
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
 use tars_codec::{Encode, Protocol, Reader};
-use tars_rpc::{Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
+use tars_rpc::{Metrics, Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 
 pub(crate) const ECHO: &str = "Test.EchoServer.EchoObj";
@@ -64,11 +64,16 @@ pub(crate) struct Running {
 }
 
 pub(crate) async fn start(config: ServerConfig) -> Running {
+    start_with_metrics(config, Metrics::default()).await
+}
+
+pub(crate) async fn start_with_metrics(config: ServerConfig, metrics: Metrics) -> Running {
     let one_way_calls = Arc::new(AtomicUsize::new(0));
     let echo = Echo {
         one_way_calls: Arc::clone(&one_way_calls),
     };
     let server = Server::new(config)
+        .metrics(metrics)
         .servant(ECHO, Arc::new(echo))
         .bind("127.0.0.1:0".parse().expect("addr"))
         .await
