@@ -33,6 +33,7 @@ impl std::fmt::Debug for Server {
         f.debug_struct("Server")
             .field("config", &self.config)
             .field("servants", &names)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
