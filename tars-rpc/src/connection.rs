@@ -172,7 +172,9 @@ impl Tally {
     }
 
     fn flush(&mut self, shared: &Shared) {
-        shared.metrics.requests.inc_by(self.requests);
+        if self.requests > 0 {
+            shared.metrics.requests.inc_by(self.requests);
+        }
         shared
             .metrics
             .reply(tars_codec::packet::ret::SUCCESS, self.ok);

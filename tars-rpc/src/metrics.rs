@@ -19,13 +19,30 @@ pub(crate) struct Ret {
 }
 
 /// Counters of one or more servers. Clones share the counters.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Metrics {
     pub(crate) connections_opened: Counter,
     pub(crate) connections_closed: Counter,
     pub(crate) refused: Family<Reason, Counter>,
     pub(crate) requests: Counter,
     pub(crate) replies: Family<Ret, Counter>,
+    /// `replies{ret="0"}`, kept at hand: the family's lookup takes a lock.
+    replies_ok: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let replies = Family::<Ret, Counter>::default();
+        let replies_ok = replies.get_or_create(&Ret { ret: 0 }).clone();
+        Self {
+            connections_opened: Counter::default(),
+            connections_closed: Counter::default(),
+            refused: Family::default(),
+            requests: Counter::default(),
+            replies,
+            replies_ok,
+        }
+    }
 }
 
 impl Metrics {
@@ -62,7 +79,10 @@ impl Metrics {
     }
 
     pub(crate) fn reply(&self, ret: i32, n: u64) {
-        if n > 0 {
+        if n == 0 {
+        } else if ret == 0 {
+            self.replies_ok.inc_by(n);
+        } else {
             self.replies.get_or_create(&Ret { ret }).inc_by(n);
         }
     }
