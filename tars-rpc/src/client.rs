@@ -11,7 +11,9 @@ use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tars_codec::frame::{DEFAULT_MAX_FRAME_LEN, write_frame};
 use tars_codec::packet;
-use tars_codec::{FrameCodec, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tars_codec::{
+    FrameCodec, RequestPacket, ResponsePacket, SimpleList, Struct, StructDecode, TarsMap,
+};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -54,6 +56,17 @@ pub struct Response {
     pub buffer: Bytes,
     /// `sResultDesc`.
     pub desc: Bytes,
+}
+
+impl Response {
+    /// Decodes the reply's buffer as an interface's `*Result` struct, borrowing from it.
+    ///
+    /// # Errors
+    ///
+    /// The decode error; check [`Response::ret`] first, a failed call carries no result.
+    pub fn decode<'a, T: StructDecode<'a>>(&'a self) -> Result<T, tars_codec::Error> {
+        tars_codec::from_bytes(&self.buffer)
+    }
 }
 
 type Waiters = Arc<Mutex<HashMap<i32, oneshot::Sender<Response>>>>;
@@ -171,6 +184,23 @@ impl Client {
             .send(frame)
             .await
             .map_err(|_| CallError::Disconnected)
+    }
+
+    /// Calls `func` with an interface's `*Args` struct; decode the reply with
+    /// [`Response::decode`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::invoke`].
+    pub async fn call<A: Struct>(
+        &self,
+        servant: &str,
+        func: &str,
+        args: &A,
+        timeout: Duration,
+    ) -> Result<Response, CallError> {
+        self.invoke(servant, func, &tars_codec::to_bytes(args), timeout)
+            .await
     }
 
     /// Calls the built-in `tars_ping`.

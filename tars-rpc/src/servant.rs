@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use tars_codec::{Protocol, TarsMap};
+use tars_codec::{Protocol, Struct, StructDecode, TarsMap};
 
 /// One decoded call. Every `Bytes` shares the request frame's allocation (no copy).
 #[derive(Debug, Clone)]
@@ -30,6 +30,18 @@ pub struct Request {
     pub peer: SocketAddr,
 }
 
+impl Request {
+    /// Decodes the argument block (TARS v1) as an interface's `*Args` struct, borrowing from
+    /// the request.
+    ///
+    /// # Errors
+    ///
+    /// The decode error, with the struct/tag path; answer it with [`Reply::decode_error`].
+    pub fn args<'a, T: StructDecode<'a>>(&'a self) -> Result<T, tars_codec::Error> {
+        tars_codec::from_bytes(&self.args)
+    }
+}
+
 /// The outcome of a call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
@@ -45,6 +57,16 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// Success with an interface's `*Result` struct (return value at tag 0, then out-params).
+    pub fn encode<T: Struct>(result: &T) -> Self {
+        Self::Ok(tars_codec::to_bytes(result))
+    }
+
+    /// A -1 (request decode error) reply describing `error`.
+    pub fn decode_error(error: &tars_codec::Error) -> Self {
+        Self::error(tars_codec::packet::ret::DECODE_ERROR, error.to_string())
+    }
+
     /// A failure with `ret`, clamped to the range TARS clients accept.
     pub fn error(ret: i32, desc: impl Into<String>) -> Self {
         Self::Err {
