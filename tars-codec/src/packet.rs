@@ -144,10 +144,44 @@ pub struct RequestPacket<'a> {
     pub status: StringMap<'a>,
 }
 
-impl RequestPacket<'_> {
+impl<'a> RequestPacket<'a> {
+    /// A TARS v1 call of `func_name` on `servant_name` with the encoded `args`, empty context and
+    /// status; set `packet_type` to [`ONE_WAY`] for a one-way call.
+    pub fn call(
+        request_id: i32,
+        servant_name: &'a [u8],
+        func_name: &'a [u8],
+        args: &'a [u8],
+        timeout_ms: i32,
+    ) -> Self {
+        Self {
+            version: TARS_VERSION,
+            packet_type: NORMAL,
+            message_type: 0,
+            request_id,
+            servant_name,
+            func_name,
+            buffer: SimpleList(args),
+            timeout: timeout_ms,
+            context: StringMap::new(),
+            status: StringMap::new(),
+        }
+    }
+
     /// Whether the caller expects no response.
     pub fn is_one_way(&self) -> bool {
         self.packet_type == ONE_WAY
+    }
+
+    /// Appends this packet to `buf` as one length-prefixed frame.
+    ///
+    /// # Errors
+    ///
+    /// Fails, leaving `buf` unchanged, when the frame would exceed `max_frame_len`.
+    pub fn write_frame(&self, buf: &mut bytes::BytesMut, max_frame_len: usize) -> Result<()> {
+        crate::frame::write_frame(buf, max_frame_len, |b| {
+            crate::encoding::Struct::encode_fields(self, b);
+        })
     }
 }
 

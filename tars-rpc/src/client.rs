@@ -9,11 +9,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use tars_codec::frame::{DEFAULT_MAX_FRAME_LEN, write_frame};
+use tars_codec::frame::DEFAULT_MAX_FRAME_LEN;
 use tars_codec::packet;
-use tars_codec::{
-    FrameCodec, RequestPacket, ResponsePacket, SimpleList, Struct, StructDecode, TarsMap,
-};
+use tars_codec::{FrameCodec, RequestPacket, ResponsePacket, Struct, StructDecode};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -110,20 +108,11 @@ impl Client {
         id: i32,
         timeout: Duration,
     ) -> Result<Bytes, CallError> {
-        let p = RequestPacket {
-            version: packet::TARS_VERSION,
-            packet_type,
-            message_type: 0,
-            request_id: id,
-            servant_name: servant.as_bytes(),
-            func_name: func.as_bytes(),
-            buffer: SimpleList(args),
-            timeout: i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX),
-            context: TarsMap::new(),
-            status: TarsMap::new(),
-        };
+        let timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        let mut p = RequestPacket::call(id, servant.as_bytes(), func.as_bytes(), args, timeout_ms);
+        p.packet_type = packet_type;
         let mut buf = BytesMut::new();
-        write_frame(&mut buf, DEFAULT_MAX_FRAME_LEN, |b| p.encode_fields(b))
+        p.write_frame(&mut buf, DEFAULT_MAX_FRAME_LEN)
             .map_err(CallError::EncodeFailed)?;
         Ok(buf.freeze())
     }

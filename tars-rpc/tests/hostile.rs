@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use common::{ECHO, start};
-use tars_codec::frame::write_frame;
-use tars_codec::{RequestPacket, SimpleList, Struct, TarsMap};
+use tars_codec::RequestPacket;
 use tars_rpc::{Client, ServerConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -18,20 +17,9 @@ use tokio::net::TcpStream;
 const T: Duration = Duration::from_secs(5);
 
 fn ping_frame(id: i32) -> Vec<u8> {
-    let p = RequestPacket {
-        version: 1,
-        packet_type: 0,
-        message_type: 0,
-        request_id: id,
-        servant_name: ECHO.as_bytes(),
-        func_name: b"tars_ping",
-        buffer: SimpleList(&[]),
-        timeout: 3000,
-        context: TarsMap::new(),
-        status: TarsMap::new(),
-    };
+    let p = RequestPacket::call(id, ECHO.as_bytes(), b"tars_ping", &[], 3000);
     let mut buf = BytesMut::new();
-    write_frame(&mut buf, usize::MAX, |b| p.encode_fields(b)).expect("frame");
+    p.write_frame(&mut buf, usize::MAX).expect("frame");
     buf.to_vec()
 }
 

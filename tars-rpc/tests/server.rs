@@ -8,10 +8,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use tars_codec::frame::write_frame;
 use tars_codec::packet::{self, ret};
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
-use tars_codec::{FrameCodec, Reader, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tars_codec::{FrameCodec, Reader, RequestPacket, ResponsePacket};
 use tars_rpc::ServerConfig;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -42,20 +41,11 @@ fn request_with_timeout(
     args: &[u8],
     timeout_ms: i32,
 ) -> Vec<u8> {
-    let p = RequestPacket {
-        version,
-        packet_type,
-        message_type: 0,
-        request_id: id,
-        servant_name: servant.as_bytes(),
-        func_name: func.as_bytes(),
-        buffer: SimpleList(args),
-        timeout: timeout_ms,
-        context: TarsMap::new(),
-        status: TarsMap::new(),
-    };
+    let mut p = RequestPacket::call(id, servant.as_bytes(), func.as_bytes(), args, timeout_ms);
+    p.version = version;
+    p.packet_type = packet_type;
     let mut buf = BytesMut::new();
-    write_frame(&mut buf, usize::MAX, |b| p.encode_fields(b)).expect("frame");
+    p.write_frame(&mut buf, usize::MAX).expect("frame");
     buf.to_vec()
 }
 

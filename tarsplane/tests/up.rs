@@ -5,28 +5,16 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures::StreamExt;
-use tars_codec::frame::write_frame;
-use tars_codec::{FrameCodec, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tars_codec::{FrameCodec, RequestPacket, ResponsePacket};
 use tarsplane::objects::FRAMEWORK_OBJECTS;
 use tokio::io::AsyncWriteExt;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 async fn call(addr: std::net::SocketAddr, object: &str, func: &str) -> (i32, String) {
-    let p = RequestPacket {
-        version: 1,
-        packet_type: 0,
-        message_type: 0,
-        request_id: 1,
-        servant_name: object.as_bytes(),
-        func_name: func.as_bytes(),
-        buffer: SimpleList(&[]),
-        timeout: 3000,
-        context: TarsMap::new(),
-        status: TarsMap::new(),
-    };
+    let p = RequestPacket::call(1, object.as_bytes(), func.as_bytes(), &[], 3000);
     let mut buf = BytesMut::new();
-    write_frame(&mut buf, usize::MAX, |b| p.encode_fields(b)).expect("frame");
+    p.write_frame(&mut buf, usize::MAX).expect("frame");
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let (read, mut write) = stream.into_split();
     write.write_all(&buf).await.expect("write");

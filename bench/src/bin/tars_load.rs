@@ -21,8 +21,7 @@ use bytes::BytesMut;
 use clap::{Parser, ValueEnum};
 use futures::StreamExt;
 use hdrhistogram::Histogram;
-use tars_codec::frame::write_frame;
-use tars_codec::{Encode, FrameCodec, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap};
+use tars_codec::{Encode, FrameCodec, RequestPacket, ResponsePacket};
 use tars_test::fixtures;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -83,20 +82,13 @@ fn request_frame(args: &Args, id: i32) -> anyhow::Result<BytesMut> {
         }
         Call::StatReport => ("reportMicMsg", fixtures::read("stat-report-1000.bin"), true),
     };
-    let packet = RequestPacket {
-        version: 1,
-        packet_type: i8::from(one_way),
-        message_type: 0,
-        request_id: id,
-        servant_name: args.object.as_bytes(),
-        func_name: func.as_bytes(),
-        buffer: SimpleList(&buffer),
-        timeout: 3000,
-        context: TarsMap::new(),
-        status: TarsMap::new(),
-    };
+    let mut packet =
+        RequestPacket::call(id, args.object.as_bytes(), func.as_bytes(), &buffer, 3000);
+    packet.packet_type = i8::from(one_way);
     let mut out = BytesMut::new();
-    write_frame(&mut out, usize::MAX, |b| packet.encode_fields(b)).context("frame request")?;
+    packet
+        .write_frame(&mut out, usize::MAX)
+        .context("frame request")?;
     Ok(out)
 }
 

@@ -32,6 +32,7 @@ pub use property::{
     ReportPropMsgArgs, ReportPropMsgResult, StatPropInfo, StatPropMsgBody, StatPropMsgHead,
 };
 pub use query::{
+    EndpointsByIdArgs, EndpointsByIdInArgs, EndpointsByIdInResult, EndpointsByIdResult,
     FindObjectById4AllArgs, FindObjectById4AllResult, FindObjectById4AnyArgs,
     FindObjectById4AnyResult, FindObjectByIdArgs, FindObjectByIdInSameGroupArgs,
     FindObjectByIdInSameGroupResult, FindObjectByIdInSameSetArgs, FindObjectByIdInSameSetResult,

@@ -78,10 +78,12 @@ pub struct FindObjectByIdResult<'a> {
     pub endpoints: Vec<EndpointF<'a>>,
 }
 
-/// Arguments of `int findObjectById4Any(string id, out activeEp, out inactiveEp)`.
+/// Arguments shared by `findObjectById4Any`, `findObjectById4All` and
+/// `findObjectByIdInSameGroup`: `int m(string id, out vector<EndpointF> activeEp,
+/// out vector<EndpointF> inactiveEp)`.
 #[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectById4Any")]
-pub struct FindObjectById4AnyArgs<'a> {
+#[tars(name = "tars.QueryF.findObjectById(4Any|4All|InSameGroup)")]
+pub struct EndpointsByIdArgs<'a> {
     /// `id` (tag 1): the object name.
     #[tars(tag = 1, require)]
     pub id: &'a [u8],
@@ -93,148 +95,75 @@ pub struct FindObjectById4AnyArgs<'a> {
     pub inactive_ep: Vec<EndpointF<'a>>,
 }
 
+/// Result shared by `findObjectById4Any`, `findObjectById4All` and `findObjectByIdInSameGroup`.
+#[derive(Debug, Clone, PartialEq, TarsStruct)]
+#[tars(name = "tars.QueryF.findObjectById(4Any|4All|InSameGroup).result")]
+pub struct EndpointsByIdResult<'a> {
+    /// Return value (tag 0): 0 on success.
+    #[tars(tag = 0, require)]
+    pub ret: i32,
+    /// Out `activeEp` (tag 2): the endpoints that are up.
+    #[tars(tag = 2, require)]
+    pub active_ep: Vec<EndpointF<'a>>,
+    /// Out `inactiveEp` (tag 3): the endpoints that are down.
+    #[tars(tag = 3, require)]
+    pub inactive_ep: Vec<EndpointF<'a>>,
+}
+
+/// Arguments shared by `findObjectByIdInSameStation(string id, string sStation, ...)` and
+/// `findObjectByIdInSameSet(string id, string setId, ...)`; the out lists are at tags 3 and 4.
+#[derive(Debug, Clone, PartialEq, TarsStruct)]
+#[tars(name = "tars.QueryF.findObjectByIdInSame(Station|Set)")]
+pub struct EndpointsByIdInArgs<'a> {
+    /// `id` (tag 1): the object name.
+    #[tars(tag = 1, require)]
+    pub id: &'a [u8],
+    /// `sStation` or `setId` (tag 2): which station or set; K8SFramework ignores it.
+    #[tars(tag = 2, require)]
+    pub within: &'a [u8],
+    /// Out `activeEp` (tag 3): ignored in a request.
+    #[tars(tag = 3)]
+    pub active_ep: Vec<EndpointF<'a>>,
+    /// Out `inactiveEp` (tag 4): ignored in a request.
+    #[tars(tag = 4)]
+    pub inactive_ep: Vec<EndpointF<'a>>,
+}
+
+/// Result shared by `findObjectByIdInSameStation` and `findObjectByIdInSameSet`.
+#[derive(Debug, Clone, PartialEq, TarsStruct)]
+#[tars(name = "tars.QueryF.findObjectByIdInSame(Station|Set).result")]
+pub struct EndpointsByIdInResult<'a> {
+    /// Return value (tag 0): 0 on success.
+    #[tars(tag = 0, require)]
+    pub ret: i32,
+    /// Out `activeEp` (tag 3): the endpoints that are up.
+    #[tars(tag = 3, require)]
+    pub active_ep: Vec<EndpointF<'a>>,
+    /// Out `inactiveEp` (tag 4): the endpoints that are down.
+    #[tars(tag = 4, require)]
+    pub inactive_ep: Vec<EndpointF<'a>>,
+}
+
+/// Arguments of `findObjectById4Any`.
+pub type FindObjectById4AnyArgs<'a> = EndpointsByIdArgs<'a>;
 /// Result of `findObjectById4Any`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectById4Any.result")]
-pub struct FindObjectById4AnyResult<'a> {
-    /// Return value (tag 0): 0 on success.
-    #[tars(tag = 0, require)]
-    pub ret: i32,
-    /// Out `activeEp` (tag 2): the endpoints that are up.
-    #[tars(tag = 2, require)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 3): the endpoints that are down.
-    #[tars(tag = 3, require)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
-/// Arguments of `int findObjectById4All(string id, out activeEp, out inactiveEp)`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectById4All")]
-pub struct FindObjectById4AllArgs<'a> {
-    /// `id` (tag 1): the object name.
-    #[tars(tag = 1, require)]
-    pub id: &'a [u8],
-    /// Out `activeEp` (tag 2): ignored in a request.
-    #[tars(tag = 2)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 3): ignored in a request.
-    #[tars(tag = 3)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
+pub type FindObjectById4AnyResult<'a> = EndpointsByIdResult<'a>;
+/// Arguments of `findObjectById4All`.
+pub type FindObjectById4AllArgs<'a> = EndpointsByIdArgs<'a>;
 /// Result of `findObjectById4All`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectById4All.result")]
-pub struct FindObjectById4AllResult<'a> {
-    /// Return value (tag 0): 0 on success.
-    #[tars(tag = 0, require)]
-    pub ret: i32,
-    /// Out `activeEp` (tag 2): the endpoints that are up.
-    #[tars(tag = 2, require)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 3): the endpoints that are down.
-    #[tars(tag = 3, require)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
-/// Arguments of `int findObjectByIdInSameGroup(string id, out activeEp, out inactiveEp)`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectByIdInSameGroup")]
-pub struct FindObjectByIdInSameGroupArgs<'a> {
-    /// `id` (tag 1): the object name.
-    #[tars(tag = 1, require)]
-    pub id: &'a [u8],
-    /// Out `activeEp` (tag 2): ignored in a request.
-    #[tars(tag = 2)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 3): ignored in a request.
-    #[tars(tag = 3)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
+pub type FindObjectById4AllResult<'a> = EndpointsByIdResult<'a>;
+/// Arguments of `findObjectByIdInSameGroup` (what `@tars/rpc` calls to resolve every object).
+pub type FindObjectByIdInSameGroupArgs<'a> = EndpointsByIdArgs<'a>;
 /// Result of `findObjectByIdInSameGroup`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectByIdInSameGroup.result")]
-pub struct FindObjectByIdInSameGroupResult<'a> {
-    /// Return value (tag 0): 0 on success.
-    #[tars(tag = 0, require)]
-    pub ret: i32,
-    /// Out `activeEp` (tag 2): the endpoints that are up.
-    #[tars(tag = 2, require)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 3): the endpoints that are down.
-    #[tars(tag = 3, require)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
-/// Arguments of `int findObjectByIdInSameStation(string id, string sStation, out activeEp, out
-/// inactiveEp)`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectByIdInSameStation")]
-pub struct FindObjectByIdInSameStationArgs<'a> {
-    /// `id` (tag 1): the object name.
-    #[tars(tag = 1, require)]
-    pub id: &'a [u8],
-    /// `sStation` (tag 2): the station (ignored by K8SFramework).
-    #[tars(tag = 2, require)]
-    pub station: &'a [u8],
-    /// Out `activeEp` (tag 3): ignored in a request.
-    #[tars(tag = 3)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 4): ignored in a request.
-    #[tars(tag = 4)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
+pub type FindObjectByIdInSameGroupResult<'a> = EndpointsByIdResult<'a>;
+/// Arguments of `findObjectByIdInSameStation`.
+pub type FindObjectByIdInSameStationArgs<'a> = EndpointsByIdInArgs<'a>;
 /// Result of `findObjectByIdInSameStation`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectByIdInSameStation.result")]
-pub struct FindObjectByIdInSameStationResult<'a> {
-    /// Return value (tag 0): 0 on success.
-    #[tars(tag = 0, require)]
-    pub ret: i32,
-    /// Out `activeEp` (tag 3): the endpoints that are up.
-    #[tars(tag = 3, require)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 4): the endpoints that are down.
-    #[tars(tag = 4, require)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
-/// Arguments of `int findObjectByIdInSameSet(string id, string setId, out activeEp, out
-/// inactiveEp)`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectByIdInSameSet")]
-pub struct FindObjectByIdInSameSetArgs<'a> {
-    /// `id` (tag 1): the object name.
-    #[tars(tag = 1, require)]
-    pub id: &'a [u8],
-    /// `setId` (tag 2): the caller's set (ignored by K8SFramework).
-    #[tars(tag = 2, require)]
-    pub set_id: &'a [u8],
-    /// Out `activeEp` (tag 3): ignored in a request.
-    #[tars(tag = 3)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 4): ignored in a request.
-    #[tars(tag = 4)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
-
+pub type FindObjectByIdInSameStationResult<'a> = EndpointsByIdInResult<'a>;
+/// Arguments of `findObjectByIdInSameSet`.
+pub type FindObjectByIdInSameSetArgs<'a> = EndpointsByIdInArgs<'a>;
 /// Result of `findObjectByIdInSameSet`.
-#[derive(Debug, Clone, PartialEq, TarsStruct)]
-#[tars(name = "tars.QueryF.findObjectByIdInSameSet.result")]
-pub struct FindObjectByIdInSameSetResult<'a> {
-    /// Return value (tag 0): 0 on success.
-    #[tars(tag = 0, require)]
-    pub ret: i32,
-    /// Out `activeEp` (tag 3): the endpoints that are up.
-    #[tars(tag = 3, require)]
-    pub active_ep: Vec<EndpointF<'a>>,
-    /// Out `inactiveEp` (tag 4): the endpoints that are down.
-    #[tars(tag = 4, require)]
-    pub inactive_ep: Vec<EndpointF<'a>>,
-}
+pub type FindObjectByIdInSameSetResult<'a> = EndpointsByIdInResult<'a>;
 
 /// Arguments of `int findObjectNodeName(string id, out vector<string> nodeName)`.
 #[derive(Debug, Clone, PartialEq, TarsStruct)]
