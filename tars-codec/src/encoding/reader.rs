@@ -139,12 +139,22 @@ impl<'de> Reader<'de> {
         }
     }
 
-    /// The next 8 bytes as a big-endian word, without consuming them; `None` near the end.
+    /// The next 8 bytes as a big-endian word, without consuming them; near the end the missing
+    /// bytes read as zero (callers check that what they consume is really there). `None` at the
+    /// very end.
     #[inline(always)]
     pub(crate) fn peek_u64(&self) -> Option<u64> {
         let buf: &'de [u8] = self.buf;
-        let chunk = buf.get(self.pos..)?.first_chunk::<8>()?;
-        Some(u64::from_be_bytes(*chunk))
+        let rest = buf.get(self.pos..)?;
+        if let Some(chunk) = rest.first_chunk::<8>() {
+            return Some(u64::from_be_bytes(*chunk));
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        let mut padded = [0u8; 8];
+        padded[..rest.len()].copy_from_slice(rest);
+        Some(u64::from_be_bytes(padded))
     }
 
     /// Fast path for an integer field: when the next head is `tag` in its one-byte form with an
@@ -158,7 +168,7 @@ impl<'de> Reader<'de> {
             return None;
         }
         let step = INT_STEP[widest as usize & 3][usize::from(head & 0x0f)];
-        if step.advance == 0 {
+        if step.advance == 0 || usize::from(step.advance) > self.remaining() {
             return None;
         }
         let value = (((word << 8) as i64) >> step.shift) & step.mask;
@@ -197,7 +207,7 @@ impl<'de> Reader<'de> {
     #[inline(always)]
     pub(crate) fn advance(&mut self, n: usize) {
         debug_assert!(n <= self.remaining());
-        self.pos += n;
+        self.pos = (self.pos + n).min(self.buf.len());
     }
 
     /// Reads one byte.

@@ -79,10 +79,12 @@ pub(crate) fn read_int(
         return Err(Error::type_mismatch(expected, ty));
     }
     let size = usize::from(INT_SIZE[usize::from(id)]);
-    if let Some(word) = r.peek_u64() {
-        let value = (word as i64).checked_shr(64 - 8 * size as u32).unwrap_or(0);
-        r.advance(size);
-        return Ok(value);
+    if size <= r.remaining() {
+        if let Some(word) = r.peek_u64() {
+            let value = (word as i64).checked_shr(64 - 8 * size as u32).unwrap_or(0);
+            r.advance(size);
+            return Ok(value);
+        }
     }
     read_int_slow(r, size)
 }
