@@ -21,6 +21,9 @@ pub struct ServerConfig {
     /// Longest a servant call may run when the request carries no timeout; a call that runs past
     /// its request's `iTimeout` (or this) is answered -6 and its slot freed.
     pub default_call_timeout_ms: u64,
+    /// Deepest nesting of structs and containers decoded in a request or its arguments; deeper
+    /// input is a decode error (-1 for arguments, connection closed for the packet).
+    pub max_nesting_depth: u32,
     /// A connection with no request for this long is closed.
     pub idle_timeout_secs: u64,
     /// On shutdown, how long in-flight calls may take before connections are dropped.
@@ -40,6 +43,8 @@ impl Default for ServerConfig {
             max_in_flight_total: 65_536,
             // TARS clients default to 3 s; a call still running after 30 s is stuck.
             default_call_timeout_ms: 30_000,
+            // prost's limit; framework structs nest at most 4 deep.
+            max_nesting_depth: tars_codec::encoding::DEFAULT_MAX_DEPTH,
             // TarsCpp closes idle connections after a few minutes; 10 minutes is lenient.
             idle_timeout_secs: 600,
             // A Kubernetes pod gets 30 s between SIGTERM and SIGKILL by default.
@@ -81,6 +86,9 @@ impl ServerConfig {
             if value == 0 {
                 return fail(field, "must be at least 1".to_owned());
             }
+        }
+        if self.max_nesting_depth == 0 {
+            return fail("max_nesting_depth", "must be at least 1".to_owned());
         }
         for (field, value) in [
             ("default_call_timeout_ms", self.default_call_timeout_ms),
@@ -138,6 +146,7 @@ mod tests {
                 "default_call_timeout_ms",
             ),
             (r#"{"idle_timeout_secs": 0}"#, "idle_timeout_secs"),
+            (r#"{"max_nesting_depth": 0}"#, "max_nesting_depth"),
         ] {
             let config: ServerConfig = serde_json::from_str(json).expect("parses");
             let err = config.validate().expect_err(field);

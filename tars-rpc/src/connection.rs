@@ -13,7 +13,8 @@ use tars_codec::frame::write_frame;
 use tars_codec::packet::{self, ret};
 use tars_codec::tup::{self, UniAttributeWriter};
 use tars_codec::{
-    FrameCodec, Protocol, RequestPacket, ResponsePacket, SimpleList, Struct, TarsMap,
+    FrameCodec, Protocol, Reader, RequestPacket, ResponsePacket, SimpleList, Struct, StructDecode,
+    TarsMap,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -184,7 +185,8 @@ impl Tally {
 
 /// Decodes one request and starts its call.
 fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut Tally) -> Dispatch {
-    let packet: RequestPacket<'_> = match tars_codec::from_bytes(frame) {
+    let mut reader = Reader::from_bytes(frame).with_max_depth(shared.config.max_nesting_depth);
+    let packet: RequestPacket<'_> = match RequestPacket::decode_fields(&mut reader) {
         Ok(p) => p,
         Err(error) => {
             debug!(message = "Closing a connection on an undecodable request.", %peer, %error);
@@ -248,6 +250,7 @@ fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut T
             .collect(),
         one_way,
         peer,
+        max_depth: shared.config.max_nesting_depth,
     };
     let Some(slot) = CallSlot::take(shared) else {
         shared.metrics.refuse("max_in_flight_total");

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use tars_codec::{Protocol, Struct, StructDecode, TarsMap};
+use tars_codec::{Protocol, Reader, Struct, StructDecode, TarsMap};
 
 /// One decoded call. Every `Bytes` shares the request frame's allocation (no copy).
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct Request {
     pub one_way: bool,
     /// The caller's address.
     pub peer: SocketAddr,
+    /// Nesting limit for decoding `args` (`ServerConfig::max_nesting_depth`).
+    pub max_depth: u32,
 }
 
 impl Request {
@@ -38,7 +40,7 @@ impl Request {
     ///
     /// The decode error, with the struct/tag path; answer it with [`Reply::decode_error`].
     pub fn args<'a, T: StructDecode<'a>>(&'a self) -> Result<T, tars_codec::Error> {
-        tars_codec::from_bytes(&self.args)
+        T::decode_fields(&mut Reader::from_bytes(&self.args).with_max_depth(self.max_depth))
     }
 }
 

@@ -75,3 +75,35 @@ async fn typed_arguments_and_results_travel_both_ways() {
     );
     shutdown.cancel();
 }
+
+#[tokio::test]
+async fn arguments_nested_deeper_than_the_configured_limit_are_refused() {
+    let bound = Server::new(ServerConfig {
+        max_nesting_depth: 4,
+        ..ServerConfig::default()
+    })
+    .servant(QUERY_OBJ, Arc::new(OneEndpoint))
+    .bind("127.0.0.1:0".parse().expect("addr"))
+    .await
+    .expect("bind");
+    let addr = bound.local_addr();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(bound.run(shutdown.clone()));
+    let client = Client::connect(addr).await.expect("connect");
+    // An unknown tag-0 field of 10 nested structs, skipped on the way to `id` at tag 1.
+    let mut args = vec![0x0a; 10];
+    args.extend([0x0b; 10]);
+    args.extend([0x16, 0x01, b'x']);
+    let reply = client
+        .invoke(
+            QUERY_OBJ,
+            query::FIND_OBJECT_BY_ID,
+            &args,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("reply");
+    assert_eq!(reply.ret, ret::DECODE_ERROR);
+    assert!(String::from_utf8_lossy(&reply.desc).contains("nesting deeper than 4"));
+    shutdown.cancel();
+}
