@@ -117,13 +117,17 @@ pub(crate) async fn serve(
                                 tally.replied(encode_reply(&mut out, &pending, reply, config.max_frame_bytes), &shared);
                             }
                             Dispatch::Nothing => {}
-                            Dispatch::Close => return,
+                            Dispatch::Close => {
+                                tally.flush(&shared);
+                                return;
+                            }
                         },
                         Some(Err(error)) => {
                             debug!(message = "Closing a connection on a framing error.", %peer, %error);
                             shared.metrics.refuse(if error.is_frame() { "bad_frame_length" } else { "read_failed" });
                             reading = false;
                             if error.is_frame() {
+                                tally.flush(&shared);
                                 return;
                             }
                             break;
@@ -146,6 +150,7 @@ pub(crate) async fn serve(
             tally.flush(&shared);
             if let Err(error) = write.write_all(&out).await {
                 debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
+                shared.metrics.refuse("write_failed");
                 return;
             }
             out.clear();
