@@ -75,7 +75,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn decode_fields(
                 r: &mut ::tars_codec::Reader<#de>,
             ) -> ::tars_codec::Result<Self> {
-                ::core::result::Result::Ok(Self { #(#decode_fields,)* })
+                let mut value = <Self as ::core::default::Default>::default();
+                ::tars_codec::StructDecode::decode_fields_into(&mut value, r)?;
+                ::core::result::Result::Ok(value)
+            }
+
+            #[inline]
+            fn decode_fields_into(
+                &mut self,
+                r: &mut ::tars_codec::Reader<#de>,
+            ) -> ::tars_codec::Result<()> {
+                #(#decode_fields)*
+                ::core::result::Result::Ok(())
             }
         }
 
@@ -94,6 +105,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 tag: u8,
             ) -> ::tars_codec::Result<::core::option::Option<Self>> {
                 ::tars_codec::encoding::decode_nested_field(r, tag)
+            }
+
+            #[inline(always)]
+            fn decode_field_into(
+                &mut self,
+                r: &mut ::tars_codec::Reader<#de>,
+                tag: u8,
+            ) -> ::tars_codec::Result<bool> {
+                ::tars_codec::encoding::decode_nested_field_into(self, r, tag)
             }
         }
 
@@ -291,12 +311,13 @@ fn decode_field(field: &Field, name: &LitStr) -> TokenStream {
             ::tars_codec::Error::required_field_missing(#name, #tag)
         ))
     } else {
-        default_expr(field)
+        let d = default_expr(field);
+        quote!(self.#ident = #d)
     };
     quote! {
-        #ident: match ::tars_codec::Decode::decode_field(r, #tag) {
-            ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
-            ::core::result::Result::Ok(::core::option::Option::None) => #absent,
+        match ::tars_codec::Decode::decode_field_into(&mut self.#ident, r, #tag) {
+            ::core::result::Result::Ok(true) => {}
+            ::core::result::Result::Ok(false) => #absent,
             ::core::result::Result::Err(e) => {
                 return ::core::result::Result::Err(e.in_field(#name, #tag))
             }

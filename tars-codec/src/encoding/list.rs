@@ -77,9 +77,13 @@ pub(crate) fn decode_list<'de, T: Decode<'de>>(
     }
     let n = r.read_length(1)?;
     r.enter()?;
-    let mut items = Vec::with_capacity(n);
+    let mut items: Vec<T> = Vec::with_capacity(n);
     for _ in 0..n {
-        items.push(super::decode_element(r, 0)?);
+        // Decode in place: a struct element is filled where it lives, never moved.
+        items.push(T::default());
+        if let Some(slot) = items.last_mut() {
+            super::decode_element_into(slot, r, 0)?;
+        }
     }
     r.leave();
     Ok(items)

@@ -190,7 +190,22 @@ fn decode_entries<'de, K: Decode<'de>, V: Decode<'de>, C>(
 impl<'de, K: Decode<'de>, V: Decode<'de>> Decode<'de> for TarsMap<K, V> {
     #[inline]
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
-        decode_entries(r, ty, Self::with_capacity, TarsMap::push)
+        if ty != WireType::Map {
+            return Err(Error::type_mismatch("map", ty));
+        }
+        let n = r.read_length(2)?;
+        r.enter()?;
+        let mut entries: Vec<(K, V)> = Vec::with_capacity(n);
+        for _ in 0..n {
+            // Decode in place: struct keys and values are filled where they live.
+            entries.push((K::default(), V::default()));
+            if let Some((k, v)) = entries.last_mut() {
+                super::decode_element_into(k, r, 0)?;
+                super::decode_element_into(v, r, 1)?;
+            }
+        }
+        r.leave();
+        Ok(Self { entries })
     }
 }
 

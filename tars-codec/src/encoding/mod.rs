@@ -38,8 +38,8 @@ pub use map::TarsMap;
 pub use reader::{DEFAULT_MAX_DEPTH, Reader};
 pub use schema::{Describe, FieldSchema, Schema, StructSchema};
 pub use structs::{
-    Struct, StructDecode, decode_nested, decode_nested_field, encode_nested, from_bytes,
-    from_slice, to_bytes,
+    Struct, StructDecode, decode_nested, decode_nested_field, decode_nested_field_into,
+    encode_nested, from_bytes, from_slice, to_bytes,
 };
 
 pub(crate) use head::write_head_and;
@@ -81,7 +81,10 @@ pub trait Encode {
 }
 
 /// A value that can be read from a TARS field, possibly borrowing from the input `'de`.
-pub trait Decode<'de>: Sized {
+///
+/// Every decodable type has a `Default` (an IDL default), so containers can decode elements in
+/// place instead of moving them.
+pub trait Decode<'de>: Sized + Default {
     /// Reads a value whose head (of type `ty`) was already consumed.
     ///
     /// # Errors
@@ -99,6 +102,19 @@ pub trait Decode<'de>: Sized {
         match r.find_field(tag)? {
             Some(ty) => Self::decode(r, ty).map(Some),
             None => Ok(None),
+        }
+    }
+
+    /// Reads field `tag` into `self` in place; `false` (and `self` untouched) when the field is
+    /// absent. Structs override this to fill their fields without moving the whole value.
+    #[inline(always)]
+    fn decode_field_into(&mut self, r: &mut Reader<'de>, tag: u8) -> Result<bool> {
+        match Self::decode_field(r, tag)? {
+            Some(v) => {
+                *self = v;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 
@@ -124,11 +140,24 @@ pub trait FromStatic {
     fn from_static(s: &'static str) -> Self;
 }
 
+/// Reads a container element or map entry half at `tag` into `slot`; its absence is an error.
+#[inline(always)]
+fn decode_element_into<'de, T: Decode<'de>>(
+    slot: &mut T,
+    r: &mut Reader<'de>,
+    tag: u8,
+) -> Result<()> {
+    if slot.decode_field_into(r, tag)? {
+        Ok(())
+    } else {
+        Err(crate::Error::required_field_missing("element", tag))
+    }
+}
+
 /// Reads a container element or map entry half at `tag`; its absence is an error.
 #[inline(always)]
 fn decode_element<'de, T: Decode<'de>>(r: &mut Reader<'de>, tag: u8) -> Result<T> {
-    match T::decode_field(r, tag)? {
-        Some(v) => Ok(v),
-        None => Err(crate::Error::required_field_missing("element", tag)),
-    }
+    let mut value = T::default();
+    decode_element_into(&mut value, r, tag)?;
+    Ok(value)
 }

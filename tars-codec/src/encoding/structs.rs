@@ -22,6 +22,10 @@ pub trait StructDecode<'de>: Decode<'de> {
 
     /// Reads the fields up to the end of the input or the next StructEnd (not consumed).
     fn decode_fields(r: &mut Reader<'de>) -> Result<Self>;
+
+    /// As [`StructDecode::decode_fields`], into `self`: every field is overwritten (absent
+    /// optional ones with their default), nothing is moved.
+    fn decode_fields_into(&mut self, r: &mut Reader<'de>) -> Result<()>;
 }
 
 /// Writes `value` nested as field `tag`. Used by generated code.
@@ -59,6 +63,28 @@ pub fn decode_nested_field<'de, T: StructDecode<'de>>(
         Some(ty) => decode_nested(r, ty).map(Some),
         None => Ok(None),
     }
+}
+
+/// Reads nested struct field `tag` into `value` in place; `false` when absent. Used by
+/// generated code.
+#[inline(always)]
+pub fn decode_nested_field_into<'de, T: StructDecode<'de>>(
+    value: &mut T,
+    r: &mut Reader<'de>,
+    tag: u8,
+) -> Result<bool> {
+    if !r.fast_struct_begin(tag) {
+        match r.find_field(tag)? {
+            Some(WireType::StructBegin) => {}
+            Some(ty) => return Err(Error::type_mismatch(T::NAME, ty)),
+            None => return Ok(false),
+        }
+    }
+    r.enter()?;
+    value.decode_fields_into(r)?;
+    r.skip_to_struct_end()?;
+    r.leave();
+    Ok(true)
 }
 
 /// Encodes a top-level struct (no StructBegin/StructEnd) into a new buffer.
