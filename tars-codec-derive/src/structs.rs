@@ -43,6 +43,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
     let encode_fields = fields.iter().map(encode_field);
     let decode_fields = fields.iter().map(|f| decode_field(f, &name));
+    let decode_values = fields.iter().map(|f| decode_value(f, &name));
     let default_fields = fields.iter().map(|f| {
         let id = &f.ident;
         let d = default_expr(f);
@@ -75,9 +76,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn decode_fields(
                 r: &mut ::tars_codec::Reader<#de>,
             ) -> ::tars_codec::Result<Self> {
-                let mut value = <Self as ::core::default::Default>::default();
-                ::tars_codec::StructDecode::decode_fields_into(&mut value, r)?;
-                ::core::result::Result::Ok(value)
+                ::core::result::Result::Ok(Self { #(#decode_values,)* })
             }
 
             #[inline]
@@ -304,6 +303,28 @@ fn encode_field(field: &Field) -> TokenStream {
     }
 }
 
+/// `field: value` for by-value decoding (top-level structs: packets, argument blocks).
+fn decode_value(field: &Field, name: &LitStr) -> TokenStream {
+    let Field { ident, tag, .. } = field;
+    let absent = if field.require {
+        quote!(return ::core::result::Result::Err(
+            ::tars_codec::Error::required_field_missing(#name, #tag)
+        ))
+    } else {
+        default_expr(field)
+    };
+    quote! {
+        #ident: match ::tars_codec::Decode::decode_field(r, #tag) {
+            ::core::result::Result::Ok(::core::option::Option::Some(v)) => v,
+            ::core::result::Result::Ok(::core::option::Option::None) => #absent,
+            ::core::result::Result::Err(e) => {
+                return ::core::result::Result::Err(e.in_field(#name, #tag))
+            }
+        }
+    }
+}
+
+/// In-place decoding of one field (nested structs, container elements).
 fn decode_field(field: &Field, name: &LitStr) -> TokenStream {
     let Field { ident, tag, .. } = field;
     let absent = if field.require {

@@ -79,10 +79,14 @@ pub(crate) fn decode_list<'de, T: Decode<'de>>(
     r.enter()?;
     let mut items: Vec<T> = Vec::with_capacity(n);
     for _ in 0..n {
-        // Decode in place: a struct element is filled where it lives, never moved.
-        items.push(T::default());
-        if let Some(slot) = items.last_mut() {
-            super::decode_element_into(slot, r, 0)?;
+        if std::mem::size_of::<T>() <= super::MOVE_LIMIT_BYTES {
+            items.push(super::decode_element(r, 0)?);
+        } else {
+            // Large elements (structs) are decoded in place instead of moved into the vector.
+            items.push(T::default());
+            if let Some(slot) = items.last_mut() {
+                super::decode_element_into(slot, r, 0)?;
+            }
         }
     }
     r.leave();

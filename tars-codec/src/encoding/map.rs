@@ -197,11 +197,17 @@ impl<'de, K: Decode<'de>, V: Decode<'de>> Decode<'de> for TarsMap<K, V> {
         r.enter()?;
         let mut entries: Vec<(K, V)> = Vec::with_capacity(n);
         for _ in 0..n {
-            // Decode in place: struct keys and values are filled where they live.
-            entries.push((K::default(), V::default()));
-            if let Some((k, v)) = entries.last_mut() {
-                super::decode_element_into(k, r, 0)?;
-                super::decode_element_into(v, r, 1)?;
+            if std::mem::size_of::<(K, V)>() <= super::MOVE_LIMIT_BYTES {
+                let k = super::decode_element(r, 0)?;
+                let v = super::decode_element(r, 1)?;
+                entries.push((k, v));
+            } else {
+                // Large entries (struct keys or values) are decoded in place instead of moved.
+                entries.push((K::default(), V::default()));
+                if let Some((k, v)) = entries.last_mut() {
+                    super::decode_element_into(k, r, 0)?;
+                    super::decode_element_into(v, r, 1)?;
+                }
             }
         }
         r.leave();
