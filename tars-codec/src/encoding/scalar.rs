@@ -10,16 +10,18 @@ use bytes::{BufMut, BytesMut};
 use super::{Decode, Encode, KeyOrd, Reader, WireType, write_head_and};
 use crate::{Error, Result};
 
-/// Payload size and wire type by the number of significant bits (sign included) of a value.
-const INT_CLASS: [(u8, WireType); 65] = {
-    let mut table = [(8, WireType::Long); 65];
-    let mut bits = 0;
+/// How to write an integer by its number of significant bits (sign included); index 0 is the
+/// value zero: `(payload size, wire type, left shift that puts the payload at the top)`.
+const INT_CLASS: [(u8, WireType, u8); 65] = {
+    let mut table = [(8, WireType::Long, 0); 65];
+    table[0] = (0, WireType::ZeroTag, 0);
+    let mut bits = 1;
     while bits <= 64 {
         table[bits] = match bits {
-            0..=8 => (1, WireType::Byte),
-            9..=16 => (2, WireType::Short),
-            17..=32 => (4, WireType::Int),
-            _ => (8, WireType::Long),
+            1..=8 => (1, WireType::Byte, 56),
+            9..=16 => (2, WireType::Short, 48),
+            17..=32 => (4, WireType::Int, 32),
+            _ => (8, WireType::Long, 0),
         };
         bits += 1;
     }
@@ -33,29 +35,17 @@ const INT_CLASS: [(u8, WireType); 65] = {
 #[inline(always)]
 pub(crate) fn write_int(buf: &mut BytesMut, tag: u8, v: i64) {
     let bits = 65 - (v ^ (v >> 63)).leading_zeros() as usize;
-    let (size, ty) = if v == 0 {
-        (0, WireType::ZeroTag)
-    } else {
-        INT_CLASS[bits]
-    };
-    let word = (v as u64)
-        .checked_shl(64 - 8 * u32::from(size))
-        .unwrap_or(0);
-    let mut block = [0u8; 10];
-    let head_len = if tag < 15 {
-        block[0] = (tag << 4) | ty as u8;
-        1
-    } else {
-        block[0] = 0xf0 | ty as u8;
-        block[1] = tag;
-        2
-    };
-    block[head_len..head_len + 8].copy_from_slice(&word.to_be_bytes());
-    let end = buf.len() + head_len + usize::from(size);
-    if head_len == 1 {
+    let (size, ty, shift) = INT_CLASS[if v == 0 { 0 } else { bits }];
+    let word = (v as u64) << shift;
+    let end = buf.len() + usize::from(size) + if tag < 15 { 1 } else { 2 };
+    if tag < 15 {
+        let head = (tag << 4) | ty as u8;
+        let block = ((u128::from(head) << 120) | (u128::from(word) << 56)).to_be_bytes();
         buf.put_slice(&block[..9]);
     } else {
-        buf.put_slice(&block);
+        let head = u16::from_be_bytes([0xf0 | ty as u8, tag]);
+        let block = ((u128::from(head) << 112) | (u128::from(word) << 48)).to_be_bytes();
+        buf.put_slice(&block[..10]);
     }
     buf.truncate(end);
 }
