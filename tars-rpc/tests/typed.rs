@@ -36,9 +36,9 @@ impl Servant for OneEndpoint {
     }
 }
 
-#[tokio::test]
-async fn typed_arguments_and_results_travel_both_ways() {
-    let bound = Server::new(ServerConfig::default())
+/// Serves [`OneEndpoint`] on a loopback port and connects a client to it.
+async fn serve(config: ServerConfig) -> (Client, CancellationToken) {
+    let bound = Server::new(config)
         .servant(QUERY_OBJ, Arc::new(OneEndpoint))
         .bind("127.0.0.1:0".parse().expect("addr"))
         .await
@@ -46,7 +46,12 @@ async fn typed_arguments_and_results_travel_both_ways() {
     let addr = bound.local_addr();
     let shutdown = CancellationToken::new();
     tokio::spawn(bound.run(shutdown.clone()));
-    let client = Client::connect(addr).await.expect("connect");
+    (Client::connect(addr).await.expect("connect"), shutdown)
+}
+
+#[tokio::test]
+async fn typed_arguments_and_results_travel_both_ways() {
+    let (client, shutdown) = serve(ServerConfig::default()).await;
     let t = Duration::from_secs(5);
 
     let args = FindObjectByIdArgs {
@@ -78,18 +83,11 @@ async fn typed_arguments_and_results_travel_both_ways() {
 
 #[tokio::test]
 async fn arguments_nested_deeper_than_the_configured_limit_are_refused() {
-    let bound = Server::new(ServerConfig {
+    let (client, shutdown) = serve(ServerConfig {
         max_nesting_depth: 4,
         ..ServerConfig::default()
     })
-    .servant(QUERY_OBJ, Arc::new(OneEndpoint))
-    .bind("127.0.0.1:0".parse().expect("addr"))
-    .await
-    .expect("bind");
-    let addr = bound.local_addr();
-    let shutdown = CancellationToken::new();
-    tokio::spawn(bound.run(shutdown.clone()));
-    let client = Client::connect(addr).await.expect("connect");
+    .await;
     // An unknown tag-0 field of 10 nested structs, skipped on the way to `id` at tag 1.
     let mut args = vec![0x0a; 10];
     args.extend([0x0b; 10]);
