@@ -164,29 +164,6 @@ impl<K: Encode + KeyOrd, V: Encode> Encode for TarsMap<K, V> {
     }
 }
 
-/// Reads a map whose head was consumed: `make` gets the validated length, `add` each entry.
-#[inline]
-fn decode_entries<'de, K: Decode<'de>, V: Decode<'de>, C>(
-    r: &mut Reader<'de>,
-    ty: WireType,
-    make: impl FnOnce(usize) -> C,
-    mut add: impl FnMut(&mut C, K, V),
-) -> Result<C> {
-    if ty != WireType::Map {
-        return Err(Error::type_mismatch("map", ty));
-    }
-    let n = r.read_length(2)?;
-    r.enter()?;
-    let mut out = make(n);
-    for _ in 0..n {
-        let k = super::decode_element(r, 0)?;
-        let v = super::decode_element(r, 1)?;
-        add(&mut out, k, v);
-    }
-    r.leave();
-    Ok(out)
-}
-
 impl<'de, K: Decode<'de>, V: Decode<'de>> Decode<'de> for TarsMap<K, V> {
     #[inline]
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
@@ -256,14 +233,11 @@ impl<K: Encode + Ord, V: Encode> Encode for BTreeMap<K, V> {
 
 impl<'de, K: Decode<'de> + Ord, V: Decode<'de>> Decode<'de> for BTreeMap<K, V> {
     fn decode(r: &mut Reader<'de>, ty: WireType) -> Result<Self> {
-        decode_entries(
-            r,
-            ty,
-            |_| BTreeMap::new(),
-            |m, k, v| {
-                m.entry(k).or_insert(v);
-            },
-        )
+        let mut map = BTreeMap::new();
+        for (k, v) in TarsMap::<K, V>::decode(r, ty)? {
+            map.entry(k).or_insert(v);
+        }
+        Ok(map)
     }
 }
 

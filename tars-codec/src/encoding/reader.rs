@@ -203,13 +203,6 @@ impl<'de> Reader<'de> {
         hit
     }
 
-    /// Skips `n` bytes the caller has checked are present.
-    #[inline(always)]
-    pub(crate) fn advance(&mut self, n: usize) {
-        debug_assert!(n <= self.remaining());
-        self.pos = (self.pos + n).min(self.buf.len());
-    }
-
     /// Reads one byte.
     #[inline]
     pub fn read_u8(&mut self) -> Result<u8> {

@@ -50,46 +50,26 @@ pub(crate) fn write_int(buf: &mut BytesMut, tag: u8, v: i64) {
     buf.truncate(end);
 }
 
-/// Payload bytes of each integer wire type by id: BYTE 1, SHORT 2, INT 4, LONG 8, ZeroTag 0.
-const INT_SIZE: [u8; 16] = [1, 2, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
 /// Reads an integer of type `ty`, which may be at most as wide as `widest`.
 ///
-/// Integer widths vary value by value, so a `match` on the type mispredicts often. The fast path
-/// is branch-free instead: it loads 8 bytes and shifts the value into place, sign-extending it.
-#[inline(always)]
+/// The general path: fields go through [`Reader::fast_int`] first, which handles the common
+/// heads without branching on the width.
+#[inline]
 pub(crate) fn read_int(
     r: &mut Reader<'_>,
     ty: WireType,
     widest: WireType,
     expected: &'static str,
 ) -> Result<i64> {
-    let id = ty as u8;
-    if id > widest as u8 && ty != WireType::ZeroTag {
-        return Err(Error::type_mismatch(expected, ty));
+    let w = widest as u8;
+    match ty {
+        WireType::ZeroTag => Ok(0),
+        WireType::Byte => Ok(i64::from(r.read_u8()? as i8)),
+        WireType::Short if w >= WireType::Short as u8 => r.read_i16().map(i64::from),
+        WireType::Int if w >= WireType::Int as u8 => r.read_i32().map(i64::from),
+        WireType::Long if w >= WireType::Long as u8 => r.read_i64(),
+        _ => Err(Error::type_mismatch(expected, ty)),
     }
-    let size = usize::from(INT_SIZE[usize::from(id)]);
-    if size <= r.remaining() {
-        if let Some(word) = r.peek_u64() {
-            let value = (word as i64).checked_shr(64 - 8 * size as u32).unwrap_or(0);
-            r.advance(size);
-            return Ok(value);
-        }
-    }
-    read_int_slow(r, size)
-}
-
-/// The tail of the input, where fewer than 8 bytes remain.
-#[cold]
-#[inline(never)]
-fn read_int_slow(r: &mut Reader<'_>, size: usize) -> Result<i64> {
-    let bytes = r.take(size)?;
-    Ok(bytes
-        .iter()
-        .fold(0i64, |acc, &b| (acc << 8) | i64::from(b))
-        .wrapping_shl(64 - 8 * size as u32)
-        .checked_shr(64 - 8 * size as u32)
-        .unwrap_or(0))
 }
 
 macro_rules! signed_int {
