@@ -93,38 +93,77 @@ impl UniAttributeWriter {
     }
 }
 
-/// Builds the TUP response to `request`: a [`RequestPacket`] echoing version, message type,
-/// request id, servant and function, with `buffer` (an encoded UniAttribute; pass the empty set
-/// on errors) and the framework result in `status` when it is not success.
+/// What a TUP reply echoes from its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Echo<'a> {
+    /// `iVersion`.
+    pub version: i16,
+    /// `iMessageType`.
+    pub message_type: i32,
+    /// `iRequestId`.
+    pub request_id: i32,
+    /// `sServantName`.
+    pub servant_name: &'a [u8],
+    /// `sFuncName`.
+    pub func_name: &'a [u8],
+}
+
+impl<'a> From<&RequestPacket<'a>> for Echo<'a> {
+    fn from(request: &RequestPacket<'a>) -> Self {
+        Self {
+            version: request.version,
+            message_type: request.message_type,
+            request_id: request.request_id,
+            servant_name: request.servant_name,
+            func_name: request.func_name,
+        }
+    }
+}
+
+/// Appends the framed TUP reply: a [`RequestPacket`] echoing the request, with `buffer` (an
+/// encoded UniAttribute; when empty, the empty set `08 0C` is sent, as Node does) and the
+/// framework result in `status` (`STATUS_RESULT_CODE` when `ret` is not 0,
+/// `STATUS_RESULT_DESC` when `desc` is not empty, as TarsCpp does).
 ///
-/// `ret_text` must hold the decimal `ret`; it is borrowed so the packet can borrow everything.
-pub fn response<'a>(
-    request: &RequestPacket<'a>,
-    buffer: &'a [u8],
-    ret_text: &'a [u8],
+/// # Errors
+///
+/// Fails, leaving `out` unchanged, when the frame would exceed `max_frame_len`.
+pub fn write_response(
+    out: &mut BytesMut,
+    max_frame_len: usize,
+    echo: &Echo<'_>,
+    buffer: &[u8],
     ret: i32,
-    desc: &'a [u8],
-    context: StringMap<'a>,
-) -> RequestPacket<'a> {
+    desc: &[u8],
+) -> Result<()> {
+    let empty;
+    let buffer = if buffer.is_empty() {
+        empty = UniAttributeWriter::new().finish();
+        &empty[..]
+    } else {
+        buffer
+    };
+    let ret_text = ret.to_string();
     let mut status = StringMap::new();
     if ret != packet::ret::SUCCESS {
-        status.push(packet::status::RESULT_CODE, ret_text);
+        status.push(packet::status::RESULT_CODE, ret_text.as_bytes());
     }
     if !desc.is_empty() {
         status.push(packet::status::RESULT_DESC, desc);
     }
     RequestPacket {
-        version: request.version,
+        version: echo.version,
         packet_type: packet::NORMAL,
-        message_type: request.message_type,
-        request_id: request.request_id,
-        servant_name: request.servant_name,
-        func_name: request.func_name,
+        message_type: echo.message_type,
+        request_id: echo.request_id,
+        servant_name: echo.servant_name,
+        func_name: echo.func_name,
         buffer: SimpleList(buffer),
         timeout: 0,
-        context,
+        context: StringMap::new(),
         status,
     }
+    .write_frame(out, max_frame_len)
 }
 
 #[cfg(test)]

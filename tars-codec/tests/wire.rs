@@ -193,24 +193,39 @@ fn tup_v2_is_recognised_and_rejected() {
 fn tup_response_carries_the_result_in_status_only_on_failure() {
     let bytes = unhex(TUP_3_3);
     let request: RequestPacket<'_> = tars_codec::from_slice(&bytes[4..]).expect("decode");
+    let echo = tup::Echo::from(&request);
+    let reply = |buffer: &[u8], ret: i32, desc: &[u8]| {
+        let mut out = BytesMut::new();
+        tup::write_response(&mut out, usize::MAX, &echo, buffer, ret, desc).expect("frame");
+        out
+    };
+
     let ok_buf = UniAttributeWriter::new().put_return(&0i32).finish();
-    let ok = tup::response(&request, &ok_buf, b"0", 0, b"", TarsMap::new());
+    let ok_frame = reply(&ok_buf, 0, b"");
+    let ok: RequestPacket<'_> = tars_codec::from_slice(&ok_frame[4..]).expect("decode");
     assert!(ok.status.is_empty());
     assert_eq!((ok.version, ok.packet_type, ok.request_id), (3, 0, 1));
-    let empty = UniAttributeWriter::new().finish();
-    let failed = tup::response(
-        &request,
-        &empty,
-        b"-3",
-        -3,
-        b"no such function",
-        TarsMap::new(),
+    assert_eq!(
+        (ok.servant_name, ok.func_name),
+        (request.servant_name, request.func_name)
     );
+    assert_eq!(ok.buffer.0, &ok_buf[..]);
+
+    let failed_frame = reply(&[], -3, b"no such function");
+    let failed: RequestPacket<'_> = tars_codec::from_slice(&failed_frame[4..]).expect("decode");
     assert_eq!(
         failed.status.get(&packet::status::RESULT_CODE),
         Some(&&b"-3"[..])
     );
-    assert_eq!(failed.buffer.0, [0x08, 0x0c]);
+    assert_eq!(
+        failed.status.get(&packet::status::RESULT_DESC),
+        Some(&&b"no such function"[..])
+    );
+    assert_eq!(
+        failed.buffer.0,
+        [0x08, 0x0c],
+        "an empty UniAttribute on errors"
+    );
 }
 
 #[derive(Debug, PartialEq, TarsStruct)]

@@ -11,7 +11,7 @@ use futures::stream::FuturesUnordered;
 use futures::{FutureExt as _, StreamExt};
 use tars_codec::frame::write_frame;
 use tars_codec::packet::{self, ret};
-use tars_codec::tup::{self, UniAttributeWriter};
+use tars_codec::tup::{self};
 use tars_codec::{
     FrameCodec, Protocol, Reader, RequestPacket, ResponsePacket, SimpleList, Struct, StructDecode,
     TarsMap,
@@ -32,7 +32,8 @@ struct Pending {
     protocol: Option<Protocol>,
     request_id: i32,
     message_type: i32,
-    /// Object and function, echoed by TUP replies only (TARS v1 replies do not carry them).
+    /// Object and function for TUP requests, whose replies echo them; `None` otherwise, and then
+    /// the reply is a ResponsePacket.
     names: Option<(Bytes, Bytes)>,
 }
 
@@ -303,8 +304,8 @@ impl Drop for CallSlot {
     }
 }
 
-/// Appends the framed reply to `out`: a ResponsePacket for TARS (and unsupported versions), a
-/// RequestPacket-shaped reply for TUP. Returns the return code sent.
+/// Appends the framed reply to `out` and returns the return code sent. A reply too large for
+/// the frame limit is replaced by a -2 (encode error) reply.
 fn encode_reply(
     out: &mut BytesMut,
     pending: &Pending,
@@ -315,63 +316,52 @@ fn encode_reply(
         Reply::Ok(buffer) => (ret::SUCCESS, buffer, String::new()),
         Reply::Err { ret, desc } => (ret, Bytes::new(), desc),
     };
-    let written = if pending.protocol == Some(Protocol::Tup) {
-        let buffer = if buffer.is_empty() {
-            UniAttributeWriter::new().finish()
-        } else {
-            buffer
-        };
-        let code_text = code.to_string();
-        let request = RequestPacket {
-            version: pending.version,
-            packet_type: packet::NORMAL,
-            message_type: pending.message_type,
-            request_id: pending.request_id,
-            servant_name: pending.names.as_ref().map_or(&[][..], |n| &n.0),
-            func_name: pending.names.as_ref().map_or(&[][..], |n| &n.1),
-            buffer: SimpleList(&[]),
-            timeout: 0,
-            context: TarsMap::new(),
-            status: TarsMap::new(),
-        };
-        let reply = tup::response(
-            &request,
-            &buffer,
-            code_text.as_bytes(),
-            code,
-            desc.as_bytes(),
-            TarsMap::new(),
-        );
-        write_frame(out, max_frame_bytes, |b| reply.encode_fields(b))
-    } else {
-        let reply = ResponsePacket {
-            version: pending.version,
-            packet_type: packet::NORMAL,
-            request_id: pending.request_id,
-            message_type: pending.message_type,
-            ret: code,
-            buffer: SimpleList(&buffer),
-            status: TarsMap::new(),
-            result_desc: desc.as_bytes(),
-            context: TarsMap::new(),
-        };
-        write_frame(out, max_frame_bytes, |b| reply.encode_fields(b))
-    };
-    if let Err(error) = written {
+    if let Err(error) = write_reply(
+        out,
+        pending,
+        code,
+        &buffer,
+        desc.as_bytes(),
+        max_frame_bytes,
+    ) {
         debug!(message = "Reply exceeds the frame limit; answering an encode error.", %error);
-        let reply = ResponsePacket {
-            version: pending.version,
-            packet_type: packet::NORMAL,
-            request_id: pending.request_id,
-            message_type: pending.message_type,
-            ret: ret::ENCODE_ERROR,
-            buffer: SimpleList(&[]),
-            status: TarsMap::new(),
-            result_desc: b"reply larger than the frame limit",
-            context: TarsMap::new(),
-        };
-        let _ = write_frame(out, max_frame_bytes, |b| reply.encode_fields(b));
+        let desc = b"reply larger than the frame limit";
+        let _ = write_reply(out, pending, ret::ENCODE_ERROR, &[], desc, max_frame_bytes);
         return ret::ENCODE_ERROR;
     }
     code
+}
+
+/// One reply frame in the request's protocol: a ResponsePacket for TARS (and unsupported
+/// versions), a RequestPacket-shaped reply for TUP.
+fn write_reply(
+    out: &mut BytesMut,
+    pending: &Pending,
+    code: i32,
+    buffer: &[u8],
+    desc: &[u8],
+    max_frame_bytes: usize,
+) -> tars_codec::Result<()> {
+    if let Some((servant_name, func_name)) = &pending.names {
+        let echo = tup::Echo {
+            version: pending.version,
+            message_type: pending.message_type,
+            request_id: pending.request_id,
+            servant_name,
+            func_name,
+        };
+        return tup::write_response(out, max_frame_bytes, &echo, buffer, code, desc);
+    }
+    let reply = ResponsePacket {
+        version: pending.version,
+        packet_type: packet::NORMAL,
+        request_id: pending.request_id,
+        message_type: pending.message_type,
+        ret: code,
+        buffer: SimpleList(buffer),
+        status: TarsMap::new(),
+        result_desc: desc,
+        context: TarsMap::new(),
+    };
+    write_frame(out, max_frame_bytes, |b| reply.encode_fields(b))
 }

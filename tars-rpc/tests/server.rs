@@ -353,3 +353,31 @@ async fn metrics_count_connections_requests_replies_and_refusals() {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_tup_reply_over_the_frame_limit_becomes_a_tup_shaped_minus_2() {
+    let s = start(ServerConfig {
+        max_frame_bytes: 220,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut c = Client::connect(s.addr).await;
+    // The reply carries the 100-byte string twice ("" and "tars_ret"): over 220 bytes.
+    let args = UniAttributeWriter::new()
+        .put(b"s", &"x".repeat(100).as_bytes())
+        .finish();
+    let frame = request(3, 0, 5, ECHO, "echo", &args);
+    assert!(
+        frame.len() <= 220,
+        "the request itself fits: {}",
+        frame.len()
+    );
+    c.send(&frame).await;
+    let reply = c.next().await.expect("reply");
+    let p: RequestPacket<'_> = tars_codec::from_slice(&reply).expect("a TUP-shaped reply");
+    assert_eq!((p.version, p.request_id), (3, 5));
+    assert_eq!(
+        p.status.get(&packet::status::RESULT_CODE),
+        Some(&&b"-2"[..])
+    );
+}
