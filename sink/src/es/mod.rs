@@ -1,0 +1,241 @@
+//! The Elasticsearch backend: index setup, the bulk writer with its spool, and queries.
+
+mod bulk;
+mod client;
+mod search;
+mod writer;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::ack::{Receipt, Tracker};
+use crate::config::EsConfig;
+use crate::dead_letter::DeadLetter;
+use crate::spool::{Recovered, Spool};
+use crate::{AggQuery, AggRow, Batch, Error, IndexSpec, Metrics, Result};
+
+use writer::{Job, Shared};
+
+/// The writer's two long-lived tasks.
+#[derive(Debug)]
+struct Tasks {
+    batcher: JoinHandle<()>,
+    replayer: JoinHandle<()>,
+}
+
+/// Jobs waiting for the batcher; the real bound is the byte semaphore.
+const INTAKE_JOBS: usize = 4096;
+
+/// Writes documents to Elasticsearch and answers monitor queries from it. Clones share the
+/// writer.
+#[derive(Debug, Clone)]
+pub struct EsSink {
+    shared: Arc<Shared>,
+    intake: Arc<Mutex<Option<mpsc::Sender<Job>>>>,
+    tasks: Arc<tokio::sync::Mutex<Option<Tasks>>>,
+    recovered: Recovered,
+}
+
+impl EsSink {
+    /// Opens the spool (replaying what a previous run left there) and starts the writer's
+    /// tasks on the current tokio runtime.
+    ///
+    /// # Errors
+    /// An invalid configuration or an unusable spool directory.
+    pub fn start(config: &EsConfig, metrics: Metrics) -> Result<Self> {
+        config.validate()?;
+        if config.nodes.is_empty() {
+            return Err(Error::InvalidConfig(
+                "sink.elasticsearch.nodes is empty".into(),
+            ));
+        }
+        if config.max_queued_bytes > u32::MAX as usize {
+            return Err(Error::InvalidConfig(
+                "sink.elasticsearch.max_queued_bytes must be below 4 GiB".into(),
+            ));
+        }
+        let (spool, recovered) = if config.spool.enabled {
+            let (spool, recovered) = Spool::open(&config.spool)?;
+            if recovered.truncated_bytes > 0 {
+                tracing::warn!(
+                    message = "Spool had torn records; they were cut.",
+                    truncated_bytes = recovered.truncated_bytes
+                );
+            }
+            if recovered.bytes > 0 {
+                tracing::info!(
+                    message = "Spool holds documents from an earlier run; replaying.",
+                    bytes = recovered.bytes,
+                    segments = recovered.segments
+                );
+            }
+            metrics.spool_bytes.set(spool.bytes() as i64);
+            (Some(Arc::new(Mutex::new(spool))), recovered)
+        } else {
+            (None, Recovered::default())
+        };
+        let shared = Arc::new(Shared {
+            client: client::Client::new(config)?,
+            config: config.clone(),
+            metrics,
+            queue: Arc::new(Semaphore::new(config.max_queued_bytes)),
+            spool,
+            spooled: Notify::new(),
+            dead_letter: Mutex::new(DeadLetter::new(
+                config.dead_letter_path.clone(),
+                config.max_dead_letter_bytes,
+            )),
+            give_up: CancellationToken::new(),
+        });
+        let (tx, rx) = mpsc::channel(INTAKE_JOBS);
+        let tasks = Tasks {
+            batcher: tokio::spawn(writer::run_batcher(shared.clone(), rx)),
+            replayer: tokio::spawn(writer::run_replayer(shared.clone())),
+        };
+        Ok(Self {
+            shared,
+            intake: Arc::new(Mutex::new(Some(tx))),
+            tasks: Arc::new(tokio::sync::Mutex::new(Some(tasks))),
+            recovered,
+        })
+    }
+
+    /// What the spool held at start.
+    pub fn recovered(&self) -> Recovered {
+        self.recovered
+    }
+
+    /// Creates (or updates) the lifecycle policy and index template of `spec`.
+    ///
+    /// # Errors
+    /// The request failed or Elasticsearch refused it.
+    pub async fn ensure_index(&self, spec: &IndexSpec) -> Result<()> {
+        crate::validate_index_name(&spec.name)?;
+        let client = &self.shared.client;
+        client
+            .put_json(
+                &format!("/_ilm/policy/{}", spec.name),
+                &spec.ilm_policy_body(),
+            )
+            .await?;
+        client
+            .put_json(
+                &format!("/_index_template/{}", spec.name),
+                &spec.template_body(),
+            )
+            .await
+    }
+
+    fn sender(&self) -> Result<mpsc::Sender<Job>> {
+        self.intake
+            .lock()
+            .ok()
+            .and_then(|tx| tx.clone())
+            .ok_or(Error::Closed)
+    }
+
+    fn check_size(&self, bytes: usize) -> Result<u32> {
+        let max = self.shared.config.max_queued_bytes;
+        if bytes > max {
+            return Err(Error::BatchExceedsQueue {
+                bytes,
+                max_bytes: max,
+            });
+        }
+        Ok(bytes as u32)
+    }
+
+    fn enqueue(&self, tx: &mpsc::Sender<Job>, batch: Batch, bytes: usize) -> Result<Receipt> {
+        let (tracker, receipt) = Tracker::new(batch.len());
+        self.shared.metrics.documents_in.inc_by(batch.len() as u64);
+        self.shared.metrics.queued_bytes.inc_by(bytes as i64);
+        tx.try_send(Job { batch, tracker })
+            .map_err(|_| Error::Closed)?;
+        Ok(receipt)
+    }
+
+    /// Hands a batch to the writer, waiting while the memory bound is taken. The receipt
+    /// resolves when every document is stored, spooled, rejected or dropped.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after [`close`](Self::close); [`Error::BatchExceedsQueue`].
+    pub async fn submit(&self, batch: Batch) -> Result<Receipt> {
+        let bytes = batch.byte_len();
+        let permits = self.check_size(bytes)?;
+        let tx = self.sender()?;
+        if bytes > 0 {
+            self.shared
+                .queue
+                .acquire_many(permits)
+                .await
+                .map_err(|_| Error::Closed)?
+                .forget();
+        }
+        let tx = tx.reserve_owned().await.map_err(|_| Error::Closed)?;
+        let (tracker, receipt) = Tracker::new(batch.len());
+        self.shared.metrics.documents_in.inc_by(batch.len() as u64);
+        self.shared.metrics.queued_bytes.inc_by(bytes as i64);
+        tx.send(Job { batch, tracker });
+        Ok(receipt)
+    }
+
+    /// Like [`submit`](Self::submit) without waiting.
+    ///
+    /// # Errors
+    /// [`Error::QueueFull`] when the memory bound is taken.
+    pub fn try_submit(&self, batch: Batch) -> Result<Receipt> {
+        let bytes = batch.byte_len();
+        let permits = self.check_size(bytes)?;
+        let tx = self.sender()?;
+        if bytes > 0 {
+            self.shared
+                .queue
+                .try_acquire_many(permits)
+                .map_err(|_| Error::QueueFull {
+                    max_bytes: self.shared.config.max_queued_bytes,
+                })?
+                .forget();
+        }
+        self.enqueue(&tx, batch, bytes)
+    }
+
+    /// Answers an aggregation query.
+    ///
+    /// # Errors
+    /// An invalid query, a failed request, or too many groups.
+    pub async fn query(&self, query: &AggQuery) -> Result<Vec<AggRow>> {
+        search::run(
+            &self.shared.client,
+            query,
+            self.shared.config.max_query_groups,
+        )
+        .await
+    }
+
+    /// Stops taking documents, writes what is queued, and waits up to `grace` for Elasticsearch
+    /// to take it; what it has not taken by then goes to the spool (or is counted as dropped
+    /// when there is none).
+    pub async fn close(&self, grace: Duration) {
+        if let Ok(mut tx) = self.intake.lock() {
+            tx.take();
+        }
+        let Some(tasks) = self.tasks.lock().await.take() else {
+            return;
+        };
+        let mut batcher = tasks.batcher;
+        tokio::select! {
+            _ = &mut batcher => {}
+            () = tokio::time::sleep(grace) => {
+                tracing::warn!(message = "Elasticsearch did not take every document within the shutdown grace period; spooling the rest.", grace_secs = grace.as_secs_f64());
+                self.shared.give_up.cancel();
+                let _ = batcher.await;
+            }
+        }
+        self.shared.give_up.cancel();
+        let _ = tasks.replayer.await;
+    }
+}
