@@ -23,7 +23,8 @@ pub trait Documents: Send + Sync + 'static {
     /// seconds), to `batch`.
     ///
     /// # Errors
-    /// A document the sink refuses to build (an invalid index name, say).
+    /// A key that does not decode, or a document the sink refuses to build (an invalid index
+    /// name, say).
     fn write(
         &self,
         minute: &Minute,
@@ -31,7 +32,30 @@ pub trait Documents: Send + Sync + 'static {
         key: &[u8],
         value: &Self::Value,
         batch: &mut Batch,
-    ) -> sink::Result<()>;
+    ) -> Result<(), DocumentError>;
+}
+
+/// Why an aggregate could not become a document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// The window key does not decode as the report head it was encoded from.
+    #[error("window key does not decode")]
+    Key(#[source] tars_codec::Error),
+    /// The sink refused the document.
+    #[error("document refused")]
+    Sink(#[source] sink::Error),
+}
+
+impl From<tars_codec::Error> for DocumentError {
+    fn from(e: tars_codec::Error) -> Self {
+        Self::Key(e)
+    }
+}
+
+impl From<sink::Error> for DocumentError {
+    fn from(e: sink::Error) -> Self {
+        Self::Sink(e)
+    }
 }
 
 /// A window, its clock, and where its documents go.

@@ -5,13 +5,15 @@
 //! its key, its merge rule ([`Merge`]) and its document shape ([`Documents`]).
 
 pub mod clock;
+mod config;
 mod flush;
 mod metrics;
 pub mod monitor;
 mod window;
 
 pub use clock::{Minute, MinuteClock};
-pub use flush::{Aggregator, DOCS_PER_BATCH, Documents};
+pub use config::{Config, Service, boot_id};
+pub use flush::{Aggregator, DOCS_PER_BATCH, DocumentError, Documents};
 pub use metrics::Metrics;
 pub use monitor::{MonitorQueryServant, QuerySpec};
 pub use window::{Added, Merge, Window};

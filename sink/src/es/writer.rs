@@ -116,7 +116,9 @@ impl Shared {
     fn backoff(&self, attempt: u32) -> Duration {
         let base = self.config.retry_initial_backoff_ms;
         let max = self.config.retry_max_backoff_ms;
-        let full = base.saturating_mul(1 << attempt.clamp(1, 30).saturating_sub(1)).min(max);
+        let full = base
+            .saturating_mul(1 << attempt.clamp(1, 30).saturating_sub(1))
+            .min(max);
         // Jitter between half and all of the delay, so that writers do not retry in lockstep.
         Duration::from_millis(full / 2 + fastrand::u64(0..=full / 2))
     }

@@ -1,0 +1,143 @@
+//! The stat document (framework facts §5.2): K8SFramework's fields, in its order, with proper
+//! JSON escaping and a deterministic id.
+
+use aggregate::{DocumentError, Documents, Minute};
+use serde_json::json;
+use sink::{Batch, IndexSpec, Op, doc_id};
+use tars_rpc::interfaces::stat::StatMicMsgHead;
+
+use crate::value::StatValue;
+
+/// Text fields of the document (keywords in the index template; usable in monitor queries).
+pub const TEXT_FIELDS: &[&str] = &[
+    "source_id",
+    "f_date",
+    "f_tflag",
+    "master_name",
+    "slave_name",
+    "interface_name",
+    "tars_version",
+    "master_ip",
+    "slave_ip",
+    "interv_count",
+];
+
+/// Numeric fields of the document.
+pub const NUMBER_FIELDS: &[&str] = &[
+    "f_timestamp",
+    "slave_port",
+    "return_value",
+    "succ_count",
+    "timeout_count",
+    "exce_count",
+    "total_count",
+    "total_time",
+    "ave_time",
+    "maxrsp_time",
+    "minrsp_time",
+];
+
+/// Every field a monitor query may filter or group on.
+pub const QUERY_FIELDS: &[&str] = &[
+    "source_id",
+    "f_timestamp",
+    "f_date",
+    "f_tflag",
+    "master_name",
+    "slave_name",
+    "interface_name",
+    "tars_version",
+    "master_ip",
+    "slave_ip",
+    "slave_port",
+    "return_value",
+    "succ_count",
+    "timeout_count",
+    "exce_count",
+    "total_count",
+    "total_time",
+    "interv_count",
+    "ave_time",
+    "maxrsp_time",
+    "minrsp_time",
+];
+
+/// Writes stat documents.
+#[derive(Debug, Clone)]
+pub struct StatDocuments {
+    /// Index prefix (`tars_stat_`); the daily index is the prefix and `YYYYMMDD`.
+    pub index_prefix: String,
+    /// This replica's identity (`source_id`): queries sum across replicas.
+    pub source_id: String,
+    /// Distinguishes this process's documents from an earlier run's for the same minute, so a
+    /// restart within a minute does not overwrite what was written before it.
+    pub boot_id: [u8; 8],
+}
+
+impl StatDocuments {
+    /// The index template and lifecycle policy (K8SFramework's, plus mappings so that text
+    /// fields are keywords and counters numbers).
+    pub fn index_spec(&self, delete_after: &str) -> IndexSpec {
+        let mut properties = serde_json::Map::new();
+        for f in TEXT_FIELDS {
+            properties.insert((*f).into(), json!({ "type": "keyword" }));
+        }
+        for f in NUMBER_FIELDS {
+            properties.insert((*f).into(), json!({ "type": "long" }));
+        }
+        IndexSpec {
+            name: self.index_prefix.clone(),
+            patterns: vec![format!("{}*", self.index_prefix)],
+            delete_after: delete_after.into(),
+            data_stream: false,
+            mappings: Some(json!({ "properties": properties })),
+        }
+    }
+}
+
+impl Documents for StatDocuments {
+    type Value = StatValue;
+
+    fn write(
+        &self,
+        minute: &Minute,
+        flushed_at: i64,
+        key: &[u8],
+        v: &StatValue,
+        batch: &mut Batch,
+    ) -> Result<(), DocumentError> {
+        let head: StatMicMsgHead<'_> = tars_codec::from_slice(key)?;
+        let index = format!("{}{}", self.index_prefix, minute.date);
+        let id = doc_id(&[
+            self.source_id.as_bytes(),
+            &self.boot_id,
+            minute.date.as_bytes(),
+            minute.tflag.as_bytes(),
+            key,
+        ]);
+        batch.push(Op::Index, &index, id.as_str(), |d| {
+            d.str("source_id", &self.source_id)
+                .int("f_timestamp", flushed_at)
+                .str("f_date", &minute.date)
+                .str("f_tflag", &minute.tflag)
+                .str("master_name", head.master_name)
+                .str("slave_name", head.slave_name)
+                .str("interface_name", head.interface_name)
+                .str("tars_version", head.tars_version)
+                .str("master_ip", head.master_ip)
+                .str("slave_ip", head.slave_ip)
+                .int("slave_port", i64::from(head.slave_port))
+                .int("return_value", i64::from(head.return_value))
+                .int("succ_count", v.count)
+                .int("timeout_count", v.timeout_count)
+                .int("exce_count", v.exec_count)
+                .int("total_count", v.count + v.timeout_count + v.exec_count)
+                .int("total_time", v.total_rsp_time)
+                .str("interv_count", v.interv_count())
+                .int("ave_time", v.ave_time())
+                .int("maxrsp_time", i64::from(v.max_rsp_time))
+                .int("minrsp_time", i64::from(v.min_rsp_time));
+        })?;
+        Ok(())
+    }
+}
