@@ -1,6 +1,8 @@
 //! The property service in process: reports → window → documents in the real SQLite store,
 //! per policy, against hand-computed values; then read back through `MonitorQuery.query`.
 
+#![allow(clippy::float_cmp)] // sums and metric values compared here are exact integers
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use aggregate::MinuteClock;
@@ -12,7 +14,7 @@ use tars_rpc::interfaces::property::{
 };
 
 const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 9, 8, 7));
-/// 2024-03-28 09:59:xx UTC → f_tflag 0960.
+/// 2024-03-28 09:59:xx UTC → `f_tflag` 0960.
 const T0: i64 = 1_711_619_940;
 
 fn head<'a>(module: &'a str, name: &'a str) -> StatPropMsgHead<'a> {
@@ -48,8 +50,14 @@ fn report<'a>(
     }
 }
 
-#[tokio::test]
-async fn reports_become_one_document_per_policy() {
+struct Rig {
+    service: Property,
+    db: SqliteSink,
+    _dir: tempfile::TempDir,
+}
+
+/// Two reports of one head (and one ignored module), flushed as the 0960 minute.
+async fn reported() -> Rig {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = SqliteSink::open(
         &SqliteConfig {
@@ -90,14 +98,22 @@ async fn reports_become_one_document_per_policy() {
     );
     let minute = MinuteClock::from_name("UTC").expect("utc").minute(T0);
     assert_eq!(service.aggregator.flush(&minute).await, 3);
-    let docs = db.fetch("tars_property_20240328").await.expect("fetch");
+    Rig {
+        service,
+        db,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn reports_become_one_document_per_policy() {
+    let rig = reported().await;
+    let docs = rig.db.fetch("tars_property_20240328").await.expect("fetch");
     let mut by_policy: Vec<(String, f64)> = docs
         .iter()
         .map(|(_, d)| {
-            (
-                d["policy"].as_str().unwrap_or("").to_owned(),
-                d["value"].as_f64().unwrap_or(f64::NAN),
-            )
+            let policy = d["policy"].as_str().unwrap_or("").to_owned();
+            (policy, d["value"].as_f64().unwrap_or(f64::NAN))
         })
         .collect();
     by_policy.sort_by(|a, b| a.0.cmp(&b.0));
@@ -138,8 +154,13 @@ async fn reports_become_one_document_per_policy() {
         "ip is always the reporting peer"
     );
     assert_eq!(doc["f_tflag"], "0960");
+    drop(rig.service);
+}
 
-    let rows = Sink::Sqlite(db.clone())
+#[tokio::test]
+async fn values_sum_per_property_and_policy() {
+    let rig = reported().await;
+    let rows = Sink::Sqlite(rig.db.clone())
         .query(&AggQuery {
             index: "tars_property_20240328".into(),
             filters: vec![],

@@ -41,6 +41,18 @@ impl Sink {
         }
     }
 
+    /// Registers an index family to be set up before the first document is written, retried
+    /// while Elasticsearch is away (Elasticsearch only).
+    ///
+    /// # Errors
+    /// An invalid index family name.
+    pub async fn register_index(&self, spec: IndexSpec) -> Result<()> {
+        match self {
+            Self::Elasticsearch(es) => es.register_index(spec).await,
+            Self::Sqlite(_) => crate::validate_index_name(&spec.name),
+        }
+    }
+
     /// Hands a batch to the store, waiting while its queue is full.
     ///
     /// # Errors

@@ -1,5 +1,7 @@
 //! The SQLite store (real, bundled SQLite) against the shared document and query suite.
 
+#![allow(clippy::float_cmp)] // sums and metric values compared here are exact integers
+
 mod suite;
 
 use sink::config::SqliteConfig;
@@ -31,7 +33,12 @@ async fn documents_round_trip_and_queries_group_and_sum() {
 async fn create_keeps_the_first_document_and_index_replaces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(dir.path());
-    for (op, value) in [(Op::Create, 1), (Op::Create, 2), (Op::Index, 3), (Op::Create, 4)] {
+    for (op, value) in [
+        (Op::Create, 1),
+        (Op::Create, 2),
+        (Op::Index, 3),
+        (Op::Create, 4),
+    ] {
         let mut batch = sink::Batch::new();
         let index = if op == Op::Create { "notify" } else { "stat" };
         batch
@@ -39,7 +46,11 @@ async fn create_keeps_the_first_document_and_index_replaces() {
                 d.int("v", value);
             })
             .expect("valid");
-        db.submit(batch).await.expect("submit").await.expect("stored");
+        db.submit(batch)
+            .await
+            .expect("submit")
+            .await
+            .expect("stored");
     }
     let notify = db.fetch("notify").await.expect("fetch");
     assert_eq!(notify.len(), 1);
@@ -60,7 +71,10 @@ async fn documents_survive_reopening_the_file() {
         db.close().await;
     }
     let db = open(dir.path());
-    assert_eq!(db.fetch("keep").await.expect("fetch").len(), suite::ROWS.len());
+    assert_eq!(
+        db.fetch("keep").await.expect("fetch").len(),
+        suite::ROWS.len()
+    );
 }
 
 #[tokio::test]

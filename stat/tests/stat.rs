@@ -1,6 +1,8 @@
 //! The stat service end to end in process: decoded reports → window → documents in the real
 //! SQLite store → `MonitorQuery.query` answers, against hand-computed sums.
 
+#![allow(clippy::float_cmp)] // sums and metric values compared here are exact integers
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use aggregate::{Minute, MinuteClock};
@@ -87,10 +89,10 @@ fn body(
     }
 }
 
-fn report<'a>(
-    entries: Vec<(StatMicMsgHead<'a>, StatMicMsgBody)>,
+fn report(
+    entries: Vec<(StatMicMsgHead<'_>, StatMicMsgBody)>,
     from_client: bool,
-) -> ReportMicMsgArgs<'a> {
+) -> ReportMicMsgArgs<'_> {
     ReportMicMsgArgs {
         msg: entries.into_iter().collect(),
         from_client,
@@ -101,7 +103,7 @@ fn minute(unix: i64) -> Minute {
     MinuteClock::from_name("UTC").expect("utc").minute(unix)
 }
 
-/// 2024-03-28 09:59:xx UTC → f_tflag 0960.
+/// 2024-03-28 09:59:xx UTC → `f_tflag` 0960.
 const T0: i64 = 1_711_619_940;
 
 #[tokio::test]

@@ -2,5 +2,8 @@
 //!
 //! - [`fixtures`]: the canonical payloads encoded by real TARS peers (`fixtures/codec/`, copied
 //!   from `shared/fixtures/codec`), the structs they hold, and their values from the `.json`.
+//! - [`fake_es`]: an in-process fake Elasticsearch 8.x node (bulk, search, aggregations, index
+//!   templates, lifecycle policies, data streams) with injectable faults and outages.
 
+pub mod fake_es;
 pub mod fixtures;

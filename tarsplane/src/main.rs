@@ -29,6 +29,13 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "0.0.0.0")]
         host: IpAddr,
+        /// Where the embedded store (and an Elasticsearch spool) lives.
+        #[arg(long, default_value = "data")]
+        data_dir: std::path::PathBuf,
+        /// An Elasticsearch node URL (repeat for several); without one, documents go to the
+        /// SQLite file in the data directory.
+        #[arg(long = "elasticsearch", value_name = "URL")]
+        elasticsearch: Vec<String>,
     },
     /// Print a TARS buffer (hex or binary on stdin) as a tag/type tree, or with `--as` as JSON.
     Decode {
@@ -55,7 +62,15 @@ enum InputArg {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Up { host } => up(host),
+        Command::Up {
+            host,
+            data_dir,
+            elasticsearch,
+        } => {
+            let mut options = tarsplane::up::Options::embedded(host, &data_dir);
+            options.sink.elasticsearch.nodes = elasticsearch;
+            up(&options)
+        }
         Command::Decode { input, as_type } => run_decode(input, as_type.as_deref()),
     };
     match result {
@@ -67,7 +82,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn up(host: IpAddr) -> anyhow::Result<()> {
+fn up(options: &tarsplane::up::Options) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -76,11 +91,16 @@ fn up(host: IpAddr) -> anyhow::Result<()> {
         .init();
     let runtime = tokio::runtime::Runtime::new().context("start the async runtime")?;
     runtime.block_on(async {
-        let plane = tarsplane::up::bind(host, false)
+        let plane = tarsplane::up::start(options)
             .await
-            .context("bind the framework ports")?;
+            .context("start the framework services")?;
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "tarsplane {} serving:", env!("CARGO_PKG_VERSION"))?;
+        writeln!(
+            stdout,
+            "tarsplane {} serving (documents: {}):",
+            env!("CARGO_PKG_VERSION"),
+            options.store()
+        )?;
         for s in &plane.served {
             let what = if s.implemented {
                 "ready"

@@ -1,16 +1,88 @@
-//! `tarsplane up`: every framework object on its standard port.
+//! `tarsplane up`: every framework object on its standard port, on embedded defaults.
 //!
-//! Each object gets its own listener, as in K8SFramework. Services are added here as they are
-//! built (issues 4–7); until then an object answers `tars_ping`, and any other call with
-//! `-4` (no such servant) and a description saying the service is not in this build.
+//! Each object gets its own listener, as in K8SFramework. Stat and property (with their monitor
+//! query objects) run on the sink: the SQLite file in the data directory, or Elasticsearch when
+//! configured. Objects whose service is not in this build answer `tars_ping`, and any other call
+//! with `-4` (no such servant) and a description saying so.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
-use tars_rpc::{BoundServer, Server, ServerConfig};
+use property::Property;
+use sink::Sink;
+use stat::Stat;
+use tars_rpc::{BoundServer, Servant, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::objects::FRAMEWORK_OBJECTS;
+
+/// How long shutdown waits for Elasticsearch to take the last documents before spooling them.
+const SINK_GRACE: Duration = Duration::from_secs(10);
+
+/// Why `up` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A port could not be bound.
+    #[error("bind {object}")]
+    Bind {
+        /// The object.
+        object: &'static str,
+        /// The cause.
+        #[source]
+        source: tars_rpc::Error,
+    },
+    /// The sink could not start.
+    #[error("start the document store")]
+    Sink(#[source] sink::Error),
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What `up` runs with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Bind OS-chosen ports instead of the standard ones (tests).
+    pub ephemeral: bool,
+    /// The document store.
+    pub sink: sink::Config,
+    /// The stat service.
+    pub stat: stat::Config,
+    /// The property service.
+    pub property: property::Config,
+}
+
+impl Options {
+    /// Embedded defaults: the SQLite store (and, if Elasticsearch is configured later, its
+    /// spool and dead-letter file) under `data_dir`.
+    pub fn embedded(host: IpAddr, data_dir: &Path) -> Self {
+        let mut sink = sink::Config::default();
+        sink.sqlite.path = data_dir.join("tarsplane.sqlite");
+        sink.elasticsearch.spool.dir = data_dir.join("sink").join("spool");
+        sink.elasticsearch.dead_letter_path = data_dir.join("sink").join("dead-letter.ndjson");
+        Self {
+            host,
+            ephemeral: false,
+            sink,
+            stat: stat::Config::default(),
+            property: property::Config::default(),
+        }
+    }
+
+    /// Where the store lives, for the banner.
+    pub fn store(&self) -> String {
+        if self.sink.elasticsearch.nodes.is_empty() {
+            format!("sqlite {}", self.sink.sqlite.path.display())
+        } else {
+            format!("elasticsearch {}", self.sink.elasticsearch.nodes.join(","))
+        }
+    }
+}
 
 /// One listening object.
 #[derive(Debug, Clone)]
@@ -25,47 +97,100 @@ pub struct Served {
     pub implemented: bool,
 }
 
-/// Listeners bound and ready to run.
+/// Listeners bound and services built, ready to run.
 #[derive(Debug)]
 pub struct Plane {
     servers: Vec<BoundServer>,
     /// What is served where.
     pub served: Vec<Served>,
+    sink: Sink,
+    stat: Stat,
+    property: Property,
 }
 
-/// Binds every framework object on `host`. With `port_offset` 0 the standard ports are used;
-/// tests pass ports chosen by the OS by binding port 0 (`ephemeral = true`).
+/// Starts the store and the services and binds every framework object.
 ///
 /// # Errors
-///
-/// Fails when a port cannot be bound.
-pub async fn bind(host: IpAddr, ephemeral: bool) -> Result<Plane, tars_rpc::Error> {
+/// An invalid setting, a store that cannot be opened, or a port that cannot be bound.
+pub async fn start(options: &Options) -> Result<Plane, Error> {
+    let sink = Sink::start(&options.sink, sink::Metrics::default()).map_err(Error::Sink)?;
+    let stat = Stat::start(&options.stat, sink.clone(), aggregate::Metrics::default())
+        .map_err(Error::Config)?;
+    let property = Property::start(
+        &options.property,
+        sink.clone(),
+        aggregate::Metrics::default(),
+    )
+    .map_err(Error::Config)?;
+    for spec in [stat.index_spec(), property.index_spec()] {
+        sink.register_index(spec.clone())
+            .await
+            .map_err(Error::Sink)?;
+    }
     let mut servers = Vec::new();
     let mut served = Vec::new();
     for &(object, port, service) in FRAMEWORK_OBJECTS {
-        let port = if ephemeral { 0 } else { port };
-        let bound = Server::new(ServerConfig::default())
-            .bind(SocketAddr::new(host, port))
-            .await?;
+        let servant: Option<Arc<dyn Servant>> = match object {
+            "tars.tarsstat.StatObj" => Some(Arc::new(stat.servant())),
+            "tars.tarsquerystat.QueryObj" => Some(Arc::new(stat.query_servant())),
+            "tars.tarsproperty.PropertyObj" => Some(Arc::new(property.servant())),
+            "tars.tarsqueryproperty.QueryObj" => Some(Arc::new(property.query_servant())),
+            _ => None,
+        };
+        let implemented = servant.is_some();
+        let mut listener = Server::new(ServerConfig::default());
+        if let Some(servant) = servant {
+            listener = listener.servant(object, servant);
+        }
+        let port = if options.ephemeral { 0 } else { port };
+        let bound = listener
+            .bind(SocketAddr::new(options.host, port))
+            .await
+            .map_err(|source| Error::Bind { object, source })?;
         served.push(Served {
             object,
             service,
             addr: bound.local_addr(),
-            implemented: false,
+            implemented,
         });
         servers.push(bound);
     }
-    Ok(Plane { servers, served })
+    Ok(Plane {
+        servers,
+        served,
+        sink,
+        stat,
+        property,
+    })
 }
 
 impl Plane {
-    /// Serves until `shutdown` is cancelled, then drains every listener.
-    pub async fn run(self, shutdown: CancellationToken) {
-        let tracker = TaskTracker::new();
-        for server in self.servers {
-            tracker.spawn(server.run(shutdown.child_token()));
-        }
-        tracker.close();
-        tracker.wait().await;
+    /// The document store, for tests.
+    pub fn sink(&self) -> &Sink {
+        &self.sink
     }
+
+    /// Serves until `shutdown` is cancelled; then drains every listener, flushes the last
+    /// (partial) minute of stat and property, and closes the store.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let flush = CancellationToken::new();
+        let flushers = TaskTracker::new();
+        flushers.spawn(self.stat.aggregator.clone().run(flush.clone()));
+        flushers.spawn(self.property.aggregator.clone().run(flush.clone()));
+        flushers.close();
+        let servers = TaskTracker::new();
+        for server in self.servers {
+            servers.spawn(server.run(shutdown.child_token()));
+        }
+        servers.close();
+        servers.wait().await;
+        flush.cancel();
+        flushers.wait().await;
+        self.sink.close(SINK_GRACE).await;
+    }
+}
+
+/// The default data directory: `./data`.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
 }

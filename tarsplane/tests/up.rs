@@ -1,5 +1,7 @@
-//! `tarsplane up` in-process on OS-chosen ports: every framework object listens and answers
-//! `tars_ping`; calls to services not in this build get -4 with a clear description.
+//! `tarsplane up` in-process on OS-chosen ports with the SQLite store in a temporary directory:
+//! every framework object listens and answers `tars_ping`; implemented services answer an unknown
+//! function with -3, objects whose service is not in this build with -4, both with a clear
+//! description.
 
 use std::time::Duration;
 
@@ -30,9 +32,11 @@ async fn call(addr: std::net::SocketAddr, object: &str, func: &str) -> (i32, Str
 
 #[tokio::test]
 async fn every_framework_object_listens_and_answers_tars_ping() {
-    let plane = tarsplane::up::bind("127.0.0.1".parse().expect("ip"), true)
-        .await
-        .expect("bind");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options =
+        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
+    options.ephemeral = true;
+    let plane = tarsplane::up::start(&options).await.expect("start");
     let served = plane.served.clone();
     assert_eq!(served.len(), FRAMEWORK_OBJECTS.len());
     let shutdown = CancellationToken::new();
@@ -44,9 +48,14 @@ async fn every_framework_object_listens_and_answers_tars_ping() {
             "{}",
             s.object
         );
-        let (ret, desc) = call(s.addr, s.object, "findObjectById").await;
-        assert_eq!(ret, -4, "{}", s.object);
-        assert!(desc.contains(s.object), "{desc}");
+        let (ret, desc) = call(s.addr, s.object, "noSuchFunction").await;
+        if s.implemented {
+            assert_eq!(ret, -3, "{}", s.object);
+            assert!(desc.contains("noSuchFunction"), "{desc}");
+        } else {
+            assert_eq!(ret, -4, "{}", s.object);
+            assert!(desc.contains(s.object), "{desc}");
+        }
     }
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(5), running)

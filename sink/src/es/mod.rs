@@ -27,6 +27,22 @@ struct Tasks {
     replayer: JoinHandle<()>,
 }
 
+/// PUTs the lifecycle policy, then the index template.
+pub(crate) async fn put_index(client: &client::Client, spec: &IndexSpec) -> Result<()> {
+    client
+        .put_json(
+            &format!("/_ilm/policy/{}", spec.name),
+            &spec.ilm_policy_body(),
+        )
+        .await?;
+    client
+        .put_json(
+            &format!("/_index_template/{}", spec.name),
+            &spec.template_body(),
+        )
+        .await
+}
+
 /// Jobs waiting for the batcher; the real bound is the byte semaphore.
 const INTAKE_JOBS: usize = 4096;
 
@@ -90,6 +106,7 @@ impl EsSink {
                 config.max_dead_letter_bytes,
             )),
             give_up: CancellationToken::new(),
+            setup: tokio::sync::Mutex::new(Vec::new()),
         });
         let (tx, rx) = mpsc::channel(INTAKE_JOBS);
         let tasks = Tasks {
@@ -115,19 +132,20 @@ impl EsSink {
     /// The request failed or Elasticsearch refused it.
     pub async fn ensure_index(&self, spec: &IndexSpec) -> Result<()> {
         crate::validate_index_name(&spec.name)?;
-        let client = &self.shared.client;
-        client
-            .put_json(
-                &format!("/_ilm/policy/{}", spec.name),
-                &spec.ilm_policy_body(),
-            )
-            .await?;
-        client
-            .put_json(
-                &format!("/_index_template/{}", spec.name),
-                &spec.template_body(),
-            )
-            .await
+        put_index(&self.shared.client, spec).await
+    }
+
+    /// Registers an index family whose policy and template the writer creates before it
+    /// writes any document, retrying like a failed bulk request while Elasticsearch is away.
+    /// Use this at start instead of [`ensure_index`](Self::ensure_index) when the service
+    /// must come up without Elasticsearch.
+    ///
+    /// # Errors
+    /// [`Error::InvalidIndexName`] for the spec's name.
+    pub async fn register_index(&self, spec: IndexSpec) -> Result<()> {
+        crate::validate_index_name(&spec.name)?;
+        self.shared.setup.lock().await.push(spec);
+        Ok(())
     }
 
     fn sender(&self) -> Result<mpsc::Sender<Job>> {

@@ -101,6 +101,8 @@ pub(crate) struct Shared {
     pub(crate) dead_letter: Mutex<DeadLetter>,
     /// Fired when the grace period of a shutdown is over: deliveries stop retrying and spool.
     pub(crate) give_up: CancellationToken,
+    /// Index templates to create before any document is written (see `EsSink::register_index`).
+    pub(crate) setup: tokio::sync::Mutex<Vec<crate::IndexSpec>>,
 }
 
 impl Shared {
@@ -236,9 +238,28 @@ fn retry_bytes(bulk: &Bulk, retry: &[usize]) -> usize {
         .sum()
 }
 
+/// Creates the registered index templates that do not exist yet. Documents are written only
+/// after this succeeds, so that no index is created by dynamic mapping before its template.
+async fn set_up(shared: &Shared) -> bool {
+    let mut pending = shared.setup.lock().await;
+    while let Some(spec) = pending.last() {
+        if let Err(error) = super::put_index(&shared.client, spec).await {
+            shared.metrics.bulk("setup_error");
+            tracing::warn!(message = "Index template not created yet; documents wait.", name = %spec.name, %error);
+            return false;
+        }
+        tracing::info!(message = "Index template and lifecycle policy created.", name = %spec.name);
+        pending.pop();
+    }
+    true
+}
+
 /// One bulk request. Settles what was stored or rejected; returns the positions to retry.
 async fn attempt_bulk(shared: &Shared, bulk: &Bulk, replay: bool) -> Vec<usize> {
     let all = || (0..bulk.batch.len()).collect::<Vec<_>>();
+    if !set_up(shared).await {
+        return all();
+    }
     let body = Bytes::copy_from_slice(bulk.batch.ndjson());
     let started = Instant::now();
     let answer = shared

@@ -16,7 +16,7 @@ pub async fn within<T>(secs: u64, what: &str, f: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("timed out: {what}"))
 }
 
-/// A stat-like row: (f_tflag, slave_name, slave_port, succ_count, total_time).
+/// A stat-like row: (`f_tflag`, `slave_name`, `slave_port`, `succ_count`, `total_time`).
 pub type Row = (&'static str, &'static str, i64, i64, i64);
 
 pub const ROWS: &[Row] = &[
@@ -70,14 +70,20 @@ where
     Fut: Future<Output = Vec<(String, Value)>>,
 {
     let outcome = within(30, "submit and store", async {
-        sink.submit(rows_batch(index, ROWS)).await.expect("submit").await
+        sink.submit(rows_batch(index, ROWS))
+            .await
+            .expect("submit")
+            .await
     })
     .await
     .expect("outcome");
     assert_eq!(outcome.stored as usize, ROWS.len(), "{outcome:?}");
     // Writing the same ids again replaces, never duplicates.
     within(30, "second submit", async {
-        sink.submit(rows_batch(index, ROWS)).await.expect("submit").await
+        sink.submit(rows_batch(index, ROWS))
+            .await
+            .expect("submit")
+            .await
     })
     .await
     .expect("outcome");
@@ -178,7 +184,10 @@ pub async fn queries_group_and_sum(sink: &Sink, index: &str) {
         &["slave_port"],
     ))
     .await;
-    assert_eq!(numeric, vec![row(vec![KeyValue::Number(9000.0)], 57.0, 570.0)]);
+    assert_eq!(
+        numeric,
+        vec![row(vec![KeyValue::Number(9000.0)], 57.0, 570.0)]
+    );
 
     let exact = run(query(
         index,
@@ -196,11 +205,20 @@ pub async fn queries_group_and_sum(sink: &Sink, index: &str) {
     .await;
     assert!(none.is_empty());
 
-    let missing_day = run(query("tarsplane_suite_nonexistent_19700101", vec![], &["f_tflag"])).await;
+    let missing_day = run(query(
+        "tarsplane_suite_nonexistent_19700101",
+        vec![],
+        &["f_tflag"],
+    ))
+    .await;
     assert!(missing_day.is_empty(), "a day without an index has no rows");
 
     let bad = sink
-        .query(&query(index, vec![filter("x' OR '1'='1", FilterOp::Eq, "a")], &[]))
+        .query(&query(
+            index,
+            vec![filter("x' OR '1'='1", FilterOp::Eq, "a")],
+            &[],
+        ))
         .await;
     assert!(matches!(bad, Err(sink::Error::InvalidField(_))), "{bad:?}");
 }
