@@ -1,0 +1,159 @@
+//! The sink's speed (issue 5): NDJSON encoding of stat-shaped documents (bar: >= 1 M
+//! documents/s), end to end through the Elasticsearch bulk writer into the in-process fake
+//! Elasticsearch of `tars-test` (bar: >= 200 k documents/s), and the SQLite store for
+//! comparison. The memory bound under a stalled backend is `max_queued_bytes` by construction
+//! and is checked in `sink/tests/es_faults.rs`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// The allocator the `tarsplane` binary ships with; benchmarks measure what production runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sink::config::{EsConfig, SpoolConfig, SqliteConfig};
+use sink::{Batch, EsSink, Metrics, Op, SqliteSink, doc_id};
+use tars_test::fake_es::FakeEs;
+
+const DOCS: usize = 10_000;
+
+/// A K8SFramework stat document (framework facts §5.2), fields in the reference's order.
+fn push_stat(batch: &mut Batch, i: usize) {
+    let n = i as i64;
+    let id = doc_id(&[b"10.0.0.1", b"20240328", b"0960", &i.to_le_bytes()]);
+    batch
+        .push(Op::Index, "tars_stat_20240328", id.as_str(), |d| {
+            d.str("source_id", "10.0.0.1")
+                .int("f_timestamp", 1_711_620_000)
+                .str("f_date", "20240328")
+                .str("f_tflag", "0960")
+                .str("master_name", "Test.HelloClient")
+                .str("slave_name", "Test.HelloServer")
+                .str("interface_name", "sayHello")
+                .str("tars_version", "3.0.1")
+                .str("master_ip", "10.1.2.3")
+                .str("slave_ip", "10.1.2.4")
+                .int("slave_port", 10_000 + n % 100)
+                .int("return_value", 0)
+                .int("succ_count", 1000 + n)
+                .int("timeout_count", n % 3)
+                .int("exce_count", n % 5)
+                .int("total_count", 1000 + n + n % 3 + n % 5)
+                .int("total_time", 52_341 + n)
+                .str("interv_count", "100|900,200|80,500|20")
+                .int("ave_time", 52)
+                .int("maxrsp_time", 480)
+                .int("minrsp_time", 1);
+        })
+        .expect("valid document");
+}
+
+fn stat_batch(offset: usize) -> Batch {
+    let mut batch = Batch::with_capacity(DOCS * 560, DOCS);
+    for i in 0..DOCS {
+        push_stat(&mut batch, offset + i);
+    }
+    batch
+}
+
+fn encode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sink/encode");
+    group.throughput(Throughput::Elements(DOCS as u64));
+    let mut batch = Batch::with_capacity(DOCS * 560, DOCS);
+    group.bench_function("stat_documents", |b| {
+        b.iter(|| {
+            batch.clear();
+            for i in 0..DOCS {
+                push_stat(&mut batch, black_box(i));
+            }
+            black_box(batch.byte_len());
+        });
+    });
+    group.finish();
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile_dir("tarsplane-bench-sink");
+    let es = rt.block_on(FakeEs::start()).expect("fake es");
+    let config = EsConfig {
+        nodes: vec![es.url()],
+        spool: SpoolConfig {
+            dir: dir.join("spool"),
+            ..SpoolConfig::default()
+        },
+        dead_letter_path: dir.join("dead-letter.ndjson"),
+        ..EsConfig::default()
+    };
+    let sink = {
+        let _guard = rt.enter();
+        EsSink::start(&config, Metrics::default()).expect("sink")
+    };
+    let db = SqliteSink::open(
+        &SqliteConfig {
+            path: dir.join("bench.sqlite"),
+            ..SqliteConfig::default()
+        },
+        Metrics::default(),
+    )
+    .expect("sqlite");
+
+    let mut group = c.benchmark_group("sink/end_to_end");
+    group.throughput(Throughput::Elements(DOCS as u64));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("elasticsearch_fake", |b| {
+        b.iter_custom(|iters| {
+            let batches: Vec<Batch> = (0..iters as usize).map(|k| stat_batch(k * DOCS)).collect();
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut receipts = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    receipts.push(sink.submit(batch).await.expect("submit"));
+                }
+                for r in receipts {
+                    let outcome = r.await.expect("outcome");
+                    assert_eq!(outcome.stored as usize, DOCS, "{outcome:?}");
+                }
+                start.elapsed()
+            })
+        });
+    });
+    group.bench_function("sqlite", |b| {
+        b.iter_custom(|iters| {
+            let batches: Vec<Batch> = (0..iters as usize).map(|k| stat_batch(k * DOCS)).collect();
+            rt.block_on(async {
+                let start = Instant::now();
+                let mut receipts = Vec::with_capacity(batches.len());
+                for batch in batches {
+                    receipts.push(db.submit(batch).await.expect("submit"));
+                }
+                for r in receipts {
+                    r.await.expect("outcome");
+                }
+                start.elapsed()
+            })
+        });
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("bench directory");
+    dir
+}
+
+criterion_group!(benches, encode, end_to_end);
+criterion_main!(benches);
