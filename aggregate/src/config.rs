@@ -50,8 +50,8 @@ impl<S: Service> Default for Config<S> {
             time_zone: "local".into(),
             source_id: String::new(),
             shards: 64,
-            // Hundreds of MB of window at the measured size per key; a large cluster has well
-            // under this many distinct heads per minute.
+            // ~300 MB of window at the measured ~300 bytes per key (bench/RESULTS.md); a large
+            // cluster has well under this many distinct heads per minute.
             max_keys: 1_000_000,
             service: PhantomData,
         }
