@@ -14,21 +14,33 @@ use crate::window::Window;
 /// 100k keys is cut into batches it can take).
 pub const DOCS_PER_BATCH: usize = 5_000;
 
+/// One window close: what every document of it is stamped with.
+#[derive(Debug, Clone, Copy)]
+pub struct Flush<'a> {
+    /// The minute the window covered.
+    pub minute: &'a Minute,
+    /// When it was closed, Unix seconds (`f_timestamp`).
+    pub flushed_at: i64,
+    /// The process-wide number of this close. Part of document ids, with the replica identity
+    /// and the process's boot id, so that no two closes ever write the same id (a second close
+    /// of the same minute adds documents; queries sum them) while a replay of one close's batch
+    /// rewrites the same ids.
+    pub seq: u64,
+}
+
 /// How a service turns one aggregate into documents.
 pub trait Documents: Send + Sync + 'static {
     /// The aggregate.
     type Value: Send + 'static;
 
-    /// Appends the documents of `key`'s aggregate for `minute`, flushed at `flushed_at` (Unix
-    /// seconds), to `batch`.
+    /// Appends the documents of `key`'s aggregate, closed by `flush`, to `batch`.
     ///
     /// # Errors
     /// A key that does not decode, or a document the sink refuses to build (an invalid index
     /// name, say).
     fn write(
         &self,
-        minute: &Minute,
-        flushed_at: i64,
+        flush: &Flush<'_>,
         key: &[u8],
         value: &Self::Value,
         batch: &mut Batch,
@@ -66,6 +78,7 @@ pub struct Aggregator<D: Documents> {
     clock: MinuteClock,
     sink: Sink,
     metrics: Metrics,
+    flushes: std::sync::atomic::AtomicU64,
 }
 
 impl<D: Documents> Aggregator<D> {
@@ -83,6 +96,7 @@ impl<D: Documents> Aggregator<D> {
             clock,
             sink,
             metrics,
+            flushes: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -125,10 +139,16 @@ impl<D: Documents> Aggregator<D> {
         if entries.is_empty() {
             return 0;
         }
-        let flushed_at = unix_now();
+        let flush = Flush {
+            minute,
+            flushed_at: unix_now(),
+            seq: self
+                .flushes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        };
         let mut docs = 0;
         for chunk in entries.chunks(DOCS_PER_BATCH) {
-            let batch = self.build(minute, flushed_at, chunk);
+            let batch = self.build(&flush, chunk);
             docs += batch.len();
             self.submit(batch).await;
         }
@@ -141,18 +161,10 @@ impl<D: Documents> Aggregator<D> {
     }
 
     /// The documents of some entries of a taken window.
-    pub fn build(
-        &self,
-        minute: &Minute,
-        flushed_at: i64,
-        entries: &[(Box<[u8]>, D::Value)],
-    ) -> Batch {
+    pub fn build(&self, flush: &Flush<'_>, entries: &[(Box<[u8]>, D::Value)]) -> Batch {
         let mut batch = Batch::with_capacity(entries.len() * 512, entries.len());
         for (key, value) in entries {
-            if let Err(error) = self
-                .documents
-                .write(minute, flushed_at, key, value, &mut batch)
-            {
+            if let Err(error) = self.documents.write(flush, key, value, &mut batch) {
                 self.metrics.dropped("unwritable", 1);
                 tracing::error!(message = "Aggregate not writable as a document; dropped.", %error);
             }

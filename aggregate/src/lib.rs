@@ -13,7 +13,7 @@ mod window;
 
 pub use clock::{Minute, MinuteClock};
 pub use config::{Config, Service, boot_id};
-pub use flush::{Aggregator, DOCS_PER_BATCH, DocumentError, Documents};
+pub use flush::{Aggregator, DOCS_PER_BATCH, DocumentError, Documents, Flush};
 pub use metrics::Metrics;
 pub use monitor::{MonitorQueryServant, QuerySpec};
 pub use window::{Added, Merge, Window};

@@ -91,7 +91,9 @@ fn aggregate(c: &mut Criterion) {
                     count: 100,
                     timeout_count: 1,
                     exec_count: 2,
-                    interval_count: [(100, 90), (200, 10)].into_iter().collect::<TarsMap<_, _>>(),
+                    interval_count: [(100, 90), (200, 10)]
+                        .into_iter()
+                        .collect::<TarsMap<_, _>>(),
                     total_rsp_time: 5000,
                     max_rsp_time: 300,
                     min_rsp_time: 2,
@@ -101,7 +103,9 @@ fn aggregate(c: &mut Criterion) {
             .collect(),
         from_client: true,
     };
-    let minute = MinuteClock::from_name("UTC").expect("utc").minute(1_711_619_940);
+    let minute = MinuteClock::from_name("UTC")
+        .expect("utc")
+        .minute(1_711_619_940);
     let mut group = c.benchmark_group("stat/flush");
     group.throughput(Throughput::Elements(100_000));
     group.sample_size(10);
@@ -112,7 +116,12 @@ fn aggregate(c: &mut Criterion) {
             },
             |()| {
                 let entries = stat.aggregator.window().take();
-                let batch = stat.aggregator.build(&minute, 1_711_620_000, &entries);
+                let flush = aggregate::Flush {
+                    minute: &minute,
+                    flushed_at: 1_711_620_000,
+                    seq: 0,
+                };
+                let batch = stat.aggregator.build(&flush, &entries);
                 black_box(batch.len())
             },
             BatchSize::PerIteration,

@@ -67,12 +67,11 @@ async fn main() {
     let started = Instant::now();
     let (mut accepted, mut refused, mut k) = (0u64, 0u64, 0usize);
     while started.elapsed() < Duration::from_secs(seconds) {
-        match sink.try_submit(batch(k)) {
-            Ok(_) => accepted += 1000,
-            Err(_) => {
-                refused += 1000;
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+        if sink.try_submit(batch(k)).is_ok() {
+            accepted += 1000;
+        } else {
+            refused += 1000;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         k += 1;
     }

@@ -9,7 +9,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use sink::config::SqliteConfig;
 use sink::{Sink, SqliteSink};
 use tars_codec::TarsMap;
-use tars_rpc::interfaces::property::{ReportPropMsgArgs, StatPropInfo, StatPropMsgBody, StatPropMsgHead};
+use tars_rpc::interfaces::property::{
+    ReportPropMsgArgs, StatPropInfo, StatPropMsgBody, StatPropMsgHead,
+};
 use tars_rpc::interfaces::stat::{ReportMicMsgArgs, StatMicMsgBody, StatMicMsgHead};
 
 #[global_allocator]
@@ -35,15 +37,28 @@ fn sink(dir: &std::path::Path) -> Sink {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     let _profiler = dhat::Profiler::builder().testing().build();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
     let _guard = rt.enter();
     let dir = std::env::temp_dir().join(format!("window-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let names: Vec<String> = (0..n).map(|i| format!("TestApp.Server{}.queryItems{i}", i % 97)).collect();
+    let names: Vec<String> = (0..n)
+        .map(|i| format!("TestApp.Server{}.queryItems{i}", i % 97))
+        .collect();
 
-    let stat = stat::Stat::start(&stat::Config::default(), sink(&dir), aggregate::Metrics::default()).expect("stat");
+    let stat = stat::Stat::start(
+        &stat::Config::default(),
+        sink(&dir),
+        aggregate::Metrics::default(),
+    )
+    .expect("stat");
     let report = ReportMicMsgArgs {
         msg: names
             .iter()
@@ -81,7 +96,12 @@ fn main() {
     let stat_bytes = live() - before;
     drop(report);
 
-    let property = property::Property::start(&property::Config::default(), sink(&dir), aggregate::Metrics::default()).expect("property");
+    let property = property::Property::start(
+        &property::Config::default(),
+        sink(&dir),
+        aggregate::Metrics::default(),
+    )
+    .expect("property");
     let infos = [("Sum", "12"), ("Avg", "3.5"), ("Max", "99")];
     let report = ReportPropMsgArgs {
         statmsg: names
@@ -99,7 +119,10 @@ fn main() {
                 };
                 let info = infos
                     .iter()
-                    .map(|(p, v)| StatPropInfo { policy: p.as_bytes(), value: v.as_bytes() })
+                    .map(|(p, v)| StatPropInfo {
+                        policy: p.as_bytes(),
+                        value: v.as_bytes(),
+                    })
                     .collect();
                 (head, StatPropMsgBody { info })
             })

@@ -1,7 +1,7 @@
 //! The property document (framework facts §5.3): one per policy, K8SFramework's fields in its
 //! order.
 
-use aggregate::{DocumentError, Documents, Minute};
+use aggregate::{DocumentError, Documents, Flush};
 use serde_json::json;
 use sink::{Batch, IndexSpec, Op, doc_id};
 use tars_rpc::interfaces::property::StatPropMsgHead;
@@ -61,25 +61,26 @@ impl Documents for PropertyDocuments {
 
     fn write(
         &self,
-        minute: &Minute,
-        flushed_at: i64,
+        flush: &Flush<'_>,
         key: &[u8],
         value: &PropertyValue,
         batch: &mut Batch,
     ) -> Result<(), DocumentError> {
         let head: StatPropMsgHead<'_> = tars_codec::from_slice(key)?;
+        let minute = flush.minute;
         let index = format!("{}{}", self.index_prefix, minute.date);
         for (policy, aggregate) in &value.policies {
             let id = doc_id(&[
                 self.source_id.as_bytes(),
                 &self.boot_id,
+                &flush.seq.to_le_bytes(),
                 minute.date.as_bytes(),
                 minute.tflag.as_bytes(),
                 key,
                 policy,
             ]);
             batch.push(Op::Index, &index, id.as_str(), |d| {
-                d.int("f_timestamp", flushed_at)
+                d.int("f_timestamp", flush.flushed_at)
                     .str("f_date", &minute.date)
                     .str("f_tflag", &minute.tflag)
                     .str("master_name", head.module_name)

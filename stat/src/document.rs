@@ -1,7 +1,7 @@
 //! The stat document (framework facts §5.2): K8SFramework's fields, in its order, with proper
 //! JSON escaping and a deterministic id.
 
-use aggregate::{DocumentError, Documents, Minute};
+use aggregate::{DocumentError, Documents, Flush};
 use serde_json::json;
 use sink::{Batch, IndexSpec, Op, doc_id};
 use tars_rpc::interfaces::stat::StatMicMsgHead;
@@ -100,24 +100,25 @@ impl Documents for StatDocuments {
 
     fn write(
         &self,
-        minute: &Minute,
-        flushed_at: i64,
+        flush: &Flush<'_>,
         key: &[u8],
         v: &StatValue,
         batch: &mut Batch,
     ) -> Result<(), DocumentError> {
         let head: StatMicMsgHead<'_> = tars_codec::from_slice(key)?;
+        let minute = flush.minute;
         let index = format!("{}{}", self.index_prefix, minute.date);
         let id = doc_id(&[
             self.source_id.as_bytes(),
             &self.boot_id,
+            &flush.seq.to_le_bytes(),
             minute.date.as_bytes(),
             minute.tflag.as_bytes(),
             key,
         ]);
         batch.push(Op::Index, &index, id.as_str(), |d| {
             d.str("source_id", &self.source_id)
-                .int("f_timestamp", flushed_at)
+                .int("f_timestamp", flush.flushed_at)
                 .str("f_date", &minute.date)
                 .str("f_tflag", &minute.tflag)
                 .str("master_name", head.master_name)

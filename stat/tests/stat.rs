@@ -271,6 +271,29 @@ async fn a_window_boundary_splits_the_data() {
 }
 
 #[tokio::test]
+async fn two_closes_of_one_minute_add_up_instead_of_overwriting() {
+    let rig = rig();
+    let servant = rig.stat.servant();
+    let a = || head("A.B", "X.Y", "f", 0);
+    servant.add(
+        &report(vec![(a(), body(5, 0, 0, 50, 10, 10, &[]))], true),
+        PEER,
+    );
+    rig.stat.aggregator.flush(&minute(T0)).await;
+    servant.add(
+        &report(vec![(a(), body(7, 0, 0, 70, 10, 10, &[]))], true),
+        PEER,
+    );
+    rig.stat.aggregator.flush(&minute(T0)).await;
+    let docs = rig.db.fetch("tars_stat_20240328").await.expect("fetch");
+    let total: i64 = docs
+        .iter()
+        .map(|(_, d)| d["succ_count"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!((docs.len(), total), (2, 12));
+}
+
+#[tokio::test]
 async fn the_fixture_report_aggregates_every_entry() {
     let rig = rig();
     let servant = rig.stat.servant();

@@ -1,9 +1,11 @@
 //! Test helpers shared by tarsplane's crates, tests and benchmarks.
 //!
+//! - [`bulk_counter`]: a minimal `_bulk` endpoint for throughput benchmarks.
 //! - [`fixtures`]: the canonical payloads encoded by real TARS peers (`fixtures/codec/`, copied
 //!   from `shared/fixtures/codec`), the structs they hold, and their values from the `.json`.
 //! - [`fake_es`]: an in-process fake Elasticsearch 8.x node (bulk, search, aggregations, index
 //!   templates, lifecycle policies, data streams) with injectable faults and outages.
 
+pub mod bulk_counter;
 pub mod fake_es;
 pub mod fixtures;

@@ -170,6 +170,16 @@ impl Plane {
         &self.sink
     }
 
+    /// The stat service (its window can be closed on demand in tests).
+    pub fn stat(&self) -> &Stat {
+        &self.stat
+    }
+
+    /// The property service.
+    pub fn property(&self) -> &Property {
+        &self.property
+    }
+
     /// Serves until `shutdown` is cancelled; then drains every listener, flushes the last
     /// (partial) minute of stat and property, and closes the store.
     pub async fn run(self, shutdown: CancellationToken) {

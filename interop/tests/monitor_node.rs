@@ -1,0 +1,168 @@
+//! The stat and property services against the npm reporters (`@tars/monitor` 2.1.4) over
+//! loopback TCP: `interop/node/monitor-client.js` reports call statistics and a property with
+//! every policy to `tarsplane up` (in process, SQLite store); the aggregates are read back with
+//! `MonitorQuery.query` through `tars.tarsquerystat.QueryObj` and
+//! `tars.tarsqueryproperty.QueryObj` and must match what was reported.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use aggregate::MinuteClock;
+use tars_codec::TarsMap;
+use tars_rpc::Client;
+use tars_rpc::interfaces::monitor::{
+    Condition, MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op,
+};
+use tarsplane::up::{Options, start};
+use tarsplane_interop::run_node_async;
+use tokio_util::sync::CancellationToken;
+
+async fn query(
+    addr: SocketAddr,
+    object: &str,
+    date: &str,
+    indexs: &[&str],
+    groupby: &[&str],
+) -> Vec<(String, Vec<f64>)> {
+    let client = Client::connect(addr).await.expect("connect");
+    let args = MonitorQueryArgs {
+        req: MonitorQueryReq {
+            uid: b"",
+            method: b"query",
+            dataid: b"",
+            date: date.as_bytes(),
+            tflag1: b"",
+            tflag2: b"",
+            conditions: vec![Condition {
+                field: b"master_name",
+                op: Op::Eq,
+                val: b"Node.Reporter",
+            }],
+            indexs: indexs.iter().map(|s| s.as_bytes()).collect(),
+            groupby: groupby.iter().map(|s| s.as_bytes()).collect(),
+        },
+        rsp: MonitorQueryRsp {
+            ret: 0,
+            msg: b"",
+            last_time: b"",
+            active_db: 0,
+            total_db: 0,
+            ret_threads: Vec::new(),
+            result: TarsMap::new(),
+        },
+    };
+    let response = client
+        .call(object, "query", &args, Duration::from_secs(5))
+        .await
+        .expect("query call");
+    let result: MonitorQueryResult<'_> = response.decode().expect("query result");
+    assert_eq!(result.ret, 0, "{}", String::from_utf8_lossy(result.rsp.msg));
+    result
+        .rsp
+        .result
+        .entries()
+        .iter()
+        .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options = Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
+    options.ephemeral = true;
+    options.stat.time_zone = "UTC".into();
+    options.property.time_zone = "UTC".into();
+    let plane = start(&options).await.expect("start");
+    let addr = |object: &str| {
+        plane
+            .served
+            .iter()
+            .find(|s| s.object == object)
+            .map(|s| s.addr)
+            .expect("served")
+    };
+    let (stat_addr, property_addr) = (
+        addr("tars.tarsstat.StatObj"),
+        addr("tars.tarsproperty.PropertyObj"),
+    );
+    let (query_stat, query_property) = (
+        addr("tars.tarsquerystat.QueryObj"),
+        addr("tars.tarsqueryproperty.QueryObj"),
+    );
+    let stat = plane.stat().aggregator.clone();
+    let property = plane.property().aggregator.clone();
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(plane.run(shutdown.clone()));
+
+    let out = run_node_async(
+        "monitor-client.js",
+        &[
+            "127.0.0.1",
+            &stat_addr.port().to_string(),
+            "127.0.0.1",
+            &property_addr.port().to_string(),
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "monitor-client.js failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The reports are one-way: close the windows until both answers show them.
+    let clock = MinuteClock::from_name("UTC").expect("utc");
+    let (mut calls, mut props) = (Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let minute = clock.now();
+        stat.flush(&minute).await;
+        property.flush(&minute).await;
+        calls = query(
+            query_stat,
+            "tars.tarsquerystat.QueryObj",
+            &minute.date,
+            &["succ_count", "timeout_count", "exce_count", "total_time"],
+            &["slave_name", "interface_name"],
+        )
+        .await;
+        props = query(
+            query_property,
+            "tars.tarsqueryproperty.QueryObj",
+            &minute.date,
+            &["value"],
+            &["property_name", "policy"],
+        )
+        .await;
+        if !calls.is_empty() && props.len() == 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        calls,
+        [(
+            "Test.HelloServer,sayHello".to_owned(),
+            vec![5.0, 2.0, 1.0, 700.0]
+        )],
+        "5 successes (10+20+30+40+600 ms), 2 timeouts, 1 error"
+    );
+    let want: Vec<(String, Vec<f64>)> = [
+        ("queue,Avg", 8.0),
+        ("queue,Count", 3.0),
+        ("queue,Distr", 0.0),
+        ("queue,Max", 12.0),
+        ("queue,Min", 4.0),
+        ("queue,Sum", 24.0),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), vec![v]))
+    .collect();
+    assert_eq!(props, want, "values 4, 8, 12 under every policy");
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(15), running)
+        .await
+        .expect("up stops on shutdown")
+        .expect("task");
+}
