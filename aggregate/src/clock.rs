@@ -12,6 +12,19 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+/// The zone named `name`: an IANA name (`Asia/Shanghai`), `UTC`, or `local` (the system's
+/// zone: `TZ`, then `/etc/localtime`, else UTC — what a C++ service sees).
+///
+/// # Errors
+/// The name is not a known zone; the message names it.
+pub fn time_zone(name: &str) -> Result<TimeZone, String> {
+    match name {
+        "local" | "" => Ok(TimeZone::system()),
+        "UTC" | "utc" => Ok(TimeZone::UTC),
+        name => TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}")),
+    }
+}
+
 /// One window: a minute of local time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Minute {
@@ -48,12 +61,7 @@ impl MinuteClock {
     /// # Errors
     /// The name is not a known zone; the message names it.
     pub fn from_name(name: &str) -> Result<Self, String> {
-        let tz = match name {
-            "local" | "" => TimeZone::system(),
-            "UTC" | "utc" => TimeZone::UTC,
-            name => TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}"))?,
-        };
-        Ok(Self::new(tz))
+        time_zone(name).map(Self::new)
     }
 
     /// The minute containing `unix_seconds`.

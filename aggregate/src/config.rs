@@ -124,14 +124,11 @@ impl<S: Service> Config<S> {
 
     /// The replica identity: the configured one, else the host name.
     pub fn source_id(&self) -> String {
-        if !self.source_id.is_empty() {
-            return self.source_id.clone();
+        if self.source_id.is_empty() {
+            host_name()
+        } else {
+            self.source_id.clone()
         }
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "tarsplane".into())
     }
 
     /// Builds the window, clock and flusher for `documents`.
@@ -150,6 +147,16 @@ impl<S: Service> Config<S> {
         let window = Window::new(self.shards, self.max_keys);
         Ok(Aggregator::new(window, documents, clock, sink, metrics))
     }
+}
+
+/// The host name (the pod name on Kubernetes), or `tarsplane` when it cannot be read: the
+/// default replica identity.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "tarsplane".into())
 }
 
 /// Eight bytes that differ between processes (start time in nanoseconds and the pid): part of

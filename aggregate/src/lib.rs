@@ -11,8 +11,8 @@ mod metrics;
 pub mod monitor;
 mod window;
 
-pub use clock::{Minute, MinuteClock};
-pub use config::{Config, Service, boot_id};
+pub use clock::{Minute, MinuteClock, time_zone};
+pub use config::{Config, Service, boot_id, host_name};
 pub use flush::{Aggregator, DOCS_PER_BATCH, DocumentError, Documents, Flush};
 pub use metrics::Metrics;
 pub use monitor::{MonitorQueryServant, QuerySpec};

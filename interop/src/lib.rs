@@ -4,7 +4,13 @@
 //! `npm ci` there); a test that finds it missing fails with that instruction.
 
 use std::path::PathBuf;
+
+use bytes::BytesMut;
 use std::process::{Command, Output};
+use tars_codec::packet::ret;
+use tars_codec::tup::{UniAttribute, UniAttributeWriter};
+use tars_codec::{Encode, Protocol, Reader};
+use tars_rpc::{Reply, ReplyFuture, Request, Servant};
 
 /// The Node project directory.
 pub fn node_dir() -> PathBuf {
@@ -90,4 +96,37 @@ pub async fn spawn_node_until_ready(script: &str, args: &[&str]) -> tokio::proce
         .unwrap_or(false);
     assert!(ok, "node {script} did not print `ready` within 10 s");
     child
+}
+
+/// `string echo(string s)` (`Test.EchoServer.EchoObj`): returns `s`, in TARS v1 and TUP v3. The
+/// Rust servant the npm clients call in the interop tests.
+#[derive(Debug, Clone, Copy)]
+pub struct Echo;
+
+impl Servant for Echo {
+    fn call(&self, request: Request) -> ReplyFuture {
+        Box::pin(async move {
+            if &request.func_name[..] != b"echo" {
+                return Reply::error(ret::NO_FUNCTION, "no such function");
+            }
+            match request.protocol {
+                Protocol::Tars => {
+                    match Reader::new(&request.args).read_required::<&[u8]>(1, "echo") {
+                        Ok(s) => {
+                            let mut out = BytesMut::new();
+                            s.encode(0, &mut out);
+                            Reply::Ok(out.freeze())
+                        }
+                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
+                    }
+                }
+                Protocol::Tup => {
+                    match UniAttribute::decode(&request.args).and_then(|a| a.get::<&[u8]>(b"s")) {
+                        Ok(s) => Reply::Ok(UniAttributeWriter::new().put_return(&s).finish()),
+                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
+                    }
+                }
+            }
+        })
+    }
 }

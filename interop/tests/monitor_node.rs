@@ -2,25 +2,31 @@
 //! loopback TCP: `interop/node/monitor-client.js` reports call statistics and a property with
 //! every policy to `tarsplane up` (in process, SQLite store); the aggregates are read back with
 //! `MonitorQuery.query` through `tars.tarsquerystat.QueryObj` and
-//! `tars.tarsqueryproperty.QueryObj` and must match what was reported.
+//! `tars.tarsqueryproperty.QueryObj` and must match what was reported. Also the automatic
+//! per-call statistics of `@tars/rpc` (`TARS_MONITOR=1`, `interop/node/rpc-stat-client.js`)
+//! calling a Rust echo servant.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use aggregate::MinuteClock;
+use std::sync::Arc;
 use tars_codec::TarsMap;
 use tars_rpc::Client;
 use tars_rpc::interfaces::monitor::{
     Condition, MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op,
 };
 use tarsplane::up::{Options, start};
-use tarsplane_interop::run_node_async;
+
+use tars_rpc::{Server, ServerConfig};
+use tarsplane_interop::{Echo, run_node_async};
 use tokio_util::sync::CancellationToken;
 
 async fn query(
     addr: SocketAddr,
     object: &str,
     date: &str,
+    master: &str,
     indexs: &[&str],
     groupby: &[&str],
 ) -> Vec<(String, Vec<f64>)> {
@@ -36,7 +42,7 @@ async fn query(
             conditions: vec![Condition {
                 field: b"master_name",
                 op: Op::Eq,
-                val: b"Node.Reporter",
+                val: master.as_bytes(),
             }],
             indexs: indexs.iter().map(|s| s.as_bytes()).collect(),
             groupby: groupby.iter().map(|s| s.as_bytes()).collect(),
@@ -122,6 +128,7 @@ async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
             query_stat,
             "tars.tarsquerystat.QueryObj",
             &minute.date,
+            "Node.Reporter",
             &["succ_count", "timeout_count", "exce_count", "total_time"],
             &["slave_name", "interface_name"],
         )
@@ -130,6 +137,7 @@ async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
             query_property,
             "tars.tarsqueryproperty.QueryObj",
             &minute.date,
+            "Node.Reporter",
             &["value"],
             &["property_name", "policy"],
         )
@@ -160,6 +168,86 @@ async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
     .collect();
     assert_eq!(props, want, "values 4, 8, 12 under every policy");
 
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(15), running)
+        .await
+        .expect("up stops on shutdown")
+        .expect("task");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_rpc_automatic_call_statistics_reach_the_stat_service() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options = Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
+    options.ephemeral = true;
+    options.stat.time_zone = "UTC".into();
+    let plane = start(&options).await.expect("start");
+    let addr = |object: &str| {
+        plane
+            .served
+            .iter()
+            .find(|s| s.object == object)
+            .map(|s| s.addr)
+            .expect("served")
+    };
+    let (stat_addr, query_stat) = (
+        addr("tars.tarsstat.StatObj"),
+        addr("tars.tarsquerystat.QueryObj"),
+    );
+    let stat = plane.stat().aggregator.clone();
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(plane.run(shutdown.clone()));
+    let echo = Server::new(ServerConfig::default())
+        .servant("Test.EchoServer.EchoObj", Arc::new(Echo))
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("bind echo");
+    let echo_port = echo.local_addr().port();
+    tokio::spawn(echo.run(shutdown.child_token()));
+
+    let conf_dir = dir.path().to_string_lossy().into_owned();
+    let out = run_node_async(
+        "rpc-stat-client.js",
+        &[
+            &stat_addr.port().to_string(),
+            &echo_port.to_string(),
+            &conf_dir,
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "rpc-stat-client.js failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let clock = MinuteClock::from_name("UTC").expect("utc");
+    let mut calls = Vec::new();
+    for _ in 0..50 {
+        let minute = clock.now();
+        stat.flush(&minute).await;
+        calls = query(
+            query_stat,
+            "tars.tarsquerystat.QueryObj",
+            &minute.date,
+            "Node.Caller",
+            &["succ_count", "timeout_count", "exce_count"],
+            &["slave_name", "interface_name", "master_ip"],
+        )
+        .await;
+        if !calls.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        calls,
+        [(
+            "Test.EchoServer,echo,127.0.0.1".to_owned(),
+            vec![3.0, 0.0, 0.0]
+        )],
+        "three successful echo calls, counted by the caller and filled with its IP"
+    );
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(15), running)
         .await

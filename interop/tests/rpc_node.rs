@@ -8,42 +8,10 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use tars_codec::packet::ret;
-use tars_codec::tup::{UniAttribute, UniAttributeWriter};
-use tars_codec::{Encode, Protocol, Reader};
-use tars_rpc::{Client, Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
-use tarsplane_interop::{run_node_async, spawn_node_until_ready};
+use tars_codec::{Encode, Reader};
+use tars_rpc::{Client, Server, ServerConfig};
+use tarsplane_interop::{Echo, run_node_async, spawn_node_until_ready};
 use tokio_util::sync::CancellationToken;
-
-/// `string echo(string s)`: returns `s`, in TARS v1 and TUP v3.
-struct Echo;
-
-impl Servant for Echo {
-    fn call(&self, request: Request) -> ReplyFuture {
-        Box::pin(async move {
-            if &request.func_name[..] != b"echo" {
-                return Reply::error(ret::NO_FUNCTION, "no such function");
-            }
-            match request.protocol {
-                Protocol::Tars => {
-                    match Reader::new(&request.args).read_required::<&[u8]>(1, "echo") {
-                        Ok(s) => {
-                            let mut out = BytesMut::new();
-                            s.encode(0, &mut out);
-                            Reply::Ok(out.freeze())
-                        }
-                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
-                    }
-                }
-                Protocol::Tup => {
-                    match UniAttribute::decode(&request.args).and_then(|a| a.get::<&[u8]>(b"s")) {
-                        Ok(s) => Reply::Ok(UniAttributeWriter::new().put_return(&s).finish()),
-                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
-                    }
-                }
-            }
-        })
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_client_calls_a_rust_servant_in_every_mode() {

@@ -29,7 +29,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "0.0.0.0")]
         host: IpAddr,
-        /// Where the embedded store (and an Elasticsearch spool) lives.
+        /// Where the embedded store, the remote logs (`remote_app_log/`) and an Elasticsearch
+        /// spool live.
         #[arg(long, default_value = "data")]
         data_dir: std::path::PathBuf,
         /// An Elasticsearch node URL (repeat for several); without one, documents go to the

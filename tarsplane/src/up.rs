@@ -1,7 +1,7 @@
 //! `tarsplane up`: every framework object on its standard port, on embedded defaults.
 //!
-//! Each object gets its own listener, as in K8SFramework. Stat and property (with their monitor
-//! query objects) run on the sink: the SQLite file in the data directory, or Elasticsearch when
+//! Each object gets its own listener, as in K8SFramework. Log writes files under the data
+//! directory; stat and property (with their monitor query objects) and notify run on the sink: the SQLite file in the data directory, or Elasticsearch when
 //! configured. Objects whose service is not in this build answer `tars_ping`, and any other call
 //! with `-4` (no such servant) and a description saying so.
 
@@ -55,6 +55,10 @@ pub struct Options {
     pub stat: stat::Config,
     /// The property service.
     pub property: property::Config,
+    /// The notify service.
+    pub notify: notify::Config,
+    /// The log service.
+    pub log: tars_log::Config,
 }
 
 impl Options {
@@ -71,6 +75,11 @@ impl Options {
             sink,
             stat: stat::Config::default(),
             property: property::Config::default(),
+            notify: notify::Config::default(),
+            log: tars_log::Config {
+                log_path: data_dir.join("remote_app_log"),
+                ..tars_log::Config::default()
+            },
         }
     }
 
@@ -106,6 +115,8 @@ pub struct Plane {
     sink: Sink,
     stat: Stat,
     property: Property,
+    notify_writer: notify::NotifyWriter,
+    log: tars_log::LogServant,
 }
 
 /// Starts the store and the services and binds every framework object.
@@ -122,10 +133,16 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         aggregate::Metrics::default(),
     )
     .map_err(Error::Config)?;
-    for spec in [stat.index_spec(), property.index_spec()] {
-        sink.register_index(spec.clone())
-            .await
-            .map_err(Error::Sink)?;
+    let log = tars_log::start(&options.log, tars_log::Metrics::default()).map_err(Error::Config)?;
+    let (notify_servant, notify_writer) =
+        notify::start(&options.notify, sink.clone(), notify::Metrics::default())
+            .map_err(Error::Config)?;
+    for spec in [
+        stat.index_spec().clone(),
+        property.index_spec().clone(),
+        notify::index_spec(&options.notify),
+    ] {
+        sink.register_index(spec).await.map_err(Error::Sink)?;
     }
     let mut servers = Vec::new();
     let mut served = Vec::new();
@@ -135,6 +152,8 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
             "tars.tarsquerystat.QueryObj" => Some(Arc::new(stat.query_servant())),
             "tars.tarsproperty.PropertyObj" => Some(Arc::new(property.servant())),
             "tars.tarsqueryproperty.QueryObj" => Some(Arc::new(property.query_servant())),
+            "tars.tarsnotify.NotifyObj" => Some(Arc::new(notify_servant.clone())),
+            "tars.tarslog.LogObj" => Some(Arc::new(log.clone())),
             _ => None,
         };
         let implemented = servant.is_some();
@@ -155,12 +174,16 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         });
         servers.push(bound);
     }
+    // Only the listener holds the servant now: when it stops, the notify writer's queue closes.
+    drop(notify_servant);
     Ok(Plane {
         servers,
         served,
         sink,
         stat,
         property,
+        notify_writer,
+        log,
     })
 }
 
@@ -187,6 +210,8 @@ impl Plane {
         let flushers = TaskTracker::new();
         flushers.spawn(self.stat.aggregator.clone().run(flush.clone()));
         flushers.spawn(self.property.aggregator.clone().run(flush.clone()));
+        // Ends once the notify listener has stopped and its queue is written.
+        flushers.spawn(self.notify_writer.run());
         flushers.close();
         let servers = TaskTracker::new();
         for server in self.servers {
@@ -195,6 +220,7 @@ impl Plane {
         servers.close();
         servers.wait().await;
         flush.cancel();
+        self.log.flush().await;
         flushers.wait().await;
         self.sink.close(SINK_GRACE).await;
     }

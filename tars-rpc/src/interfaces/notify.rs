@@ -38,9 +38,10 @@ pub enum ReportType {
 #[derive(Debug, Clone, PartialEq, TarsStruct)]
 #[tars(name = "tars.ReportInfo")]
 pub struct ReportInfo<'a> {
-    /// `eType`: report or notify.
+    /// `eType`: report or notify ([`ReportType`] values). An int, not the enum: K8SFramework
+    /// ignores the field, so a value outside the enum must not fail the call.
     #[tars(tag = 1, require)]
-    pub e_type: ReportType,
+    pub e_type: i32,
     /// `sApp`: the application.
     #[tars(tag = 2, require)]
     pub app: &'a [u8],
@@ -59,9 +60,10 @@ pub struct ReportInfo<'a> {
     /// `sThreadId`: the reporting thread.
     #[tars(tag = 7)]
     pub thread_id: &'a [u8],
-    /// `eLevel`: the severity (default `NOTIFYNORMAL`).
+    /// `eLevel`: the severity ([`NotifyLevel`] values, default `NOTIFYNORMAL`). An int, not
+    /// the enum: K8SFramework stores any other value as `[normal]` instead of failing the call.
     #[tars(tag = 8)]
-    pub level: NotifyLevel,
+    pub level: i32,
     /// `sNodeName`: the reporting node (pod).
     #[tars(tag = 9)]
     pub node_name: &'a [u8],
@@ -136,9 +138,10 @@ pub struct NotifyServerArgs<'a> {
     /// `sServerName` (tag 1): the reporting server.
     #[tars(tag = 1, require)]
     pub server_name: &'a [u8],
-    /// `level` (tag 2): the severity.
+    /// `level` (tag 2): the severity ([`NotifyLevel`] values; any other value means normal, as
+    /// in K8SFramework).
     #[tars(tag = 2, require)]
-    pub level: NotifyLevel,
+    pub level: i32,
     /// `sMessage` (tag 3): the message text.
     #[tars(tag = 3, require)]
     pub message: &'a [u8],

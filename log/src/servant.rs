@@ -1,0 +1,191 @@
+//! `tars.tarslog.LogObj`: `logger` and `loggerbyInfo` (framework facts §1.6, §5.5).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use tars_codec::packet::ret;
+use tars_rpc::interfaces::log::{LOGGER, LOGGER_BY_INFO, LoggerArgs, LoggerByInfoArgs};
+use tars_rpc::{Reply, ReplyFuture, Request, Servant};
+
+use crate::metrics::Metrics;
+use crate::path::{Layout, MAX_TRACE_ELEMENT, TRACE_FILE, Target};
+use crate::writer::{Job, Writers};
+
+/// The Log servant.
+#[derive(Debug, Clone)]
+pub struct LogServant {
+    pub(crate) root: Arc<PathBuf>,
+    pub(crate) layout: Arc<Layout>,
+    pub(crate) tz: TimeZone,
+    pub(crate) ipfix: bool,
+    pub(crate) writers: Writers,
+    pub(crate) metrics: Metrics,
+}
+
+/// What one request writes: a file and its bytes.
+#[derive(Debug)]
+struct Chunk {
+    path: PathBuf,
+    data: Vec<u8>,
+    count: u64,
+}
+
+impl LogServant {
+    /// Waits until every line accepted so far is in its file (flushed, not fsync'd).
+    pub async fn flush(&self) {
+        self.writers.flush().await;
+    }
+
+    fn node_name(request: &Request) -> String {
+        request
+            .context
+            .entries()
+            .iter()
+            .find(|(k, v)| &k[..] == b"node_name" && !v.is_empty())
+            .map_or_else(
+                || peer_text(request.peer.ip()),
+                |(_, v)| String::from_utf8_lossy(v).into_owned(),
+            )
+    }
+
+    fn lines(&self, request: &Request, at: Timestamp) -> Result<Option<Chunk>, Reply> {
+        let node = Self::node_name(request);
+        let func = &*request.func_name;
+        let decode = |e: tars_codec::Error| Reply::decode_error(&e);
+        let refuse = |e: crate::path::UnsafeName| Reply::error(ret::UNKNOWN, e.0);
+        if func == LOGGER.as_bytes() {
+            let args: LoggerArgs<'_> = request.args().map_err(decode)?;
+            let target = self
+                .layout
+                .logger(args.app, args.server, args.file, args.format)
+                .map_err(|e| self.refused(e, args.buffer.len()))
+                .map_err(refuse)?;
+            let prefix = self.prefix(&node, b"|");
+            return Ok(Some(self.join(&target, at, &prefix, &args.buffer, None)));
+        }
+        if func == LOGGER_BY_INFO.as_bytes() {
+            let args: LoggerByInfoArgs<'_> = request.args().map_err(decode)?;
+            let info = &args.info;
+            if info.filename == TRACE_FILE {
+                let target = self
+                    .layout
+                    .logger(b"_tars_", b"_trace_", TRACE_FILE, info.format)
+                    .map_err(refuse)?;
+                let mut prefix = self.prefix(&node, b"|");
+                prefix.extend_from_slice(info.appname);
+                prefix.push(b'|');
+                prefix.extend_from_slice(info.servername);
+                prefix.push(b'|');
+                return Ok(Some(self.join(
+                    &target,
+                    at,
+                    &prefix,
+                    &args.buffer,
+                    Some(MAX_TRACE_ELEMENT),
+                )));
+            }
+            let target = self
+                .layout
+                .by_info(info)
+                .map_err(|e| self.refused(e, args.buffer.len()))
+                .map_err(refuse)?;
+            let prefix = self.prefix(&node, info.separ);
+            return Ok(Some(self.join(&target, at, &prefix, &args.buffer, None)));
+        }
+        Ok(None)
+    }
+
+    fn refused(&self, e: crate::path::UnsafeName, lines: usize) -> crate::path::UnsafeName {
+        self.metrics.lines_refused.inc_by(lines as u64);
+        tracing::warn!(message = "Log request refused.", reason = %e.0);
+        e
+    }
+
+    fn prefix(&self, node: &str, separ: &[u8]) -> Vec<u8> {
+        let mut prefix = Vec::new();
+        if self.ipfix {
+            prefix.extend_from_slice(node.as_bytes());
+            prefix.extend_from_slice(separ);
+        }
+        prefix
+    }
+
+    /// Every element verbatim (clients add their own newline), each after `prefix`.
+    fn join(
+        &self,
+        target: &Target,
+        at: Timestamp,
+        prefix: &[u8],
+        buffer: &[&[u8]],
+        max_element: Option<usize>,
+    ) -> Chunk {
+        let size: usize = buffer.iter().map(|l| l.len() + prefix.len()).sum();
+        let mut data = Vec::with_capacity(size);
+        let mut lines = 0;
+        for line in buffer {
+            if max_element.is_some_and(|max| line.len() > max) {
+                self.metrics.lines_refused.inc();
+                continue;
+            }
+            data.extend_from_slice(prefix);
+            data.extend_from_slice(line);
+            lines += 1;
+        }
+        Chunk {
+            path: target.file(&self.root, at, &self.tz),
+            data,
+            count: lines,
+        }
+    }
+}
+
+fn peer_text(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+impl Servant for LogServant {
+    fn call(&self, request: Request) -> ReplyFuture {
+        self.call_at(&request, Timestamp::now())
+    }
+}
+
+impl LogServant {
+    /// Handles `request` as if it arrived at `at` (tests drive file rolling with this).
+    pub fn call_at(&self, request: &Request, at: Timestamp) -> ReplyFuture {
+        let lines = match self.lines(request, at) {
+            Ok(Some(lines)) => lines,
+            Ok(None) => {
+                let func = String::from_utf8_lossy(&request.func_name).into_owned();
+                return Box::pin(async move {
+                    Reply::error(ret::NO_FUNCTION, format!("Log has no function {func:?}"))
+                });
+            }
+            Err(reply) => return Box::pin(async move { reply }),
+        };
+        let shard = self.writers.shard(&lines.path).clone();
+        Box::pin(async move {
+            if lines.data.is_empty() {
+                return Reply::Ok(Bytes::new());
+            }
+            // Waits while the writer's queue is full: callers are slowed, nothing is dropped.
+            let job = Job::Write {
+                path: lines.path,
+                data: lines.data,
+                lines: lines.count,
+            };
+            match shard.send(job).await {
+                Ok(()) => Reply::Ok(Bytes::new()),
+                Err(_) => Reply::error(ret::UNKNOWN, "log writer stopped"),
+            }
+        })
+    }
+}
