@@ -5,7 +5,11 @@
 //!   from `shared/fixtures/codec`), the structs they hold, and their values from the `.json`.
 //! - [`fake_es`]: an in-process fake Elasticsearch 8.x node (bulk, search, aggregations, index
 //!   templates, lifecycle policies, data streams) with injectable faults and outages.
+//! - [`fake_kube`]: an in-process fake Kubernetes API server (list, watch with resume, 410
+//!   expiry and bookmarks, get/create/replace/delete, server-side apply and merge patch,
+//!   `/status`) for kube-rs watchers, reflectors and controllers, with outages.
 
 pub mod bulk_counter;
 pub mod fake_es;
+pub mod fake_kube;
 pub mod fixtures;

@@ -58,7 +58,7 @@ mod mapping;
 mod ndjson;
 mod pattern;
 mod query;
-mod reply;
+pub(crate) mod reply;
 mod router;
 mod search;
 mod server;
