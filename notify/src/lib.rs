@@ -10,6 +10,7 @@
 mod config;
 mod limit;
 mod metrics;
+pub mod pods;
 mod record;
 mod servant;
 mod writer;

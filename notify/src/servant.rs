@@ -36,6 +36,11 @@ impl PodNames {
         self.0.write().insert(address, name);
     }
 
+    /// Replaces every entry (after a relist).
+    pub fn replace_all(&self, map: HashMap<String, String>) {
+        *self.0.write() = map;
+    }
+
     /// Forgets `address`.
     pub fn remove(&self, address: &str) {
         self.0.write().remove(address);
@@ -82,6 +87,12 @@ impl NotifyServant {
             metrics,
             empty_info,
         }
+    }
+
+    /// The pod names this servant resolves reporters with (feed them with
+    /// [`crate::pods::watch_pods`]).
+    pub fn pod_names(&self) -> PodNames {
+        self.pods.clone()
     }
 
     /// Rate-limits and queues one record. Returns whether it was queued.

@@ -37,6 +37,10 @@ enum Command {
         /// SQLite file in the data directory.
         #[arg(long = "elasticsearch", value_name = "URL")]
         elasticsearch: Vec<String>,
+        /// Name notify reporters by their pods: watch this namespace's TARS pods (in-cluster
+        /// credentials, else `KUBECONFIG`).
+        #[arg(long = "kubernetes-namespace", value_name = "NAMESPACE")]
+        kubernetes_namespace: Option<String>,
     },
     /// Print a TARS buffer (hex or binary on stdin) as a tag/type tree, or with `--as` as JSON.
     Decode {
@@ -67,9 +71,11 @@ fn main() -> std::process::ExitCode {
             host,
             data_dir,
             elasticsearch,
+            kubernetes_namespace,
         } => {
             let mut options = tarsplane::up::Options::embedded(host, &data_dir);
             options.sink.elasticsearch.nodes = elasticsearch;
+            options.kubernetes_namespace = kubernetes_namespace;
             up(&options)
         }
         Command::Decode { input, as_type } => run_decode(input, as_type.as_deref()),

@@ -40,6 +40,9 @@ pub enum Error {
     /// A setting is invalid.
     #[error("{0}")]
     Config(String),
+    /// The Kubernetes API is not reachable with the ambient configuration.
+    #[error("connect to Kubernetes")]
+    Kubernetes(#[source] notify::pods::KubeError),
 }
 
 /// What `up` runs with.
@@ -59,6 +62,9 @@ pub struct Options {
     pub notify: notify::Config,
     /// The log service.
     pub log: tars_log::Config,
+    /// Resolve notify reporters to pod names by watching this namespace's TARS pods (needs a
+    /// Kubernetes configuration: in-cluster, or `KUBECONFIG`).
+    pub kubernetes_namespace: Option<String>,
 }
 
 impl Options {
@@ -80,6 +86,7 @@ impl Options {
                 log_path: data_dir.join("remote_app_log"),
                 ..tars_log::Config::default()
             },
+            kubernetes_namespace: None,
         }
     }
 
@@ -117,6 +124,7 @@ pub struct Plane {
     property: Property,
     notify_writer: notify::NotifyWriter,
     log: tars_log::LogServant,
+    pod_watch: CancellationToken,
 }
 
 /// Starts the store and the services and binds every framework object.
@@ -137,6 +145,16 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     let (notify_servant, notify_writer) =
         notify::start(&options.notify, sink.clone(), notify::Metrics::default())
             .map_err(Error::Config)?;
+    let pod_watch = CancellationToken::new();
+    if let Some(namespace) = &options.kubernetes_namespace {
+        notify::pods::watch_pods_in_cluster(
+            namespace.clone(),
+            notify_servant.pod_names(),
+            pod_watch.clone(),
+        )
+        .await
+        .map_err(Error::Kubernetes)?;
+    }
     for spec in [
         stat.index_spec().clone(),
         property.index_spec().clone(),
@@ -184,6 +202,7 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         property,
         notify_writer,
         log,
+        pod_watch,
     })
 }
 
@@ -219,6 +238,7 @@ impl Plane {
         }
         servers.close();
         servers.wait().await;
+        self.pod_watch.cancel();
         flush.cancel();
         self.log.flush().await;
         flushers.wait().await;
