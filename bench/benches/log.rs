@@ -46,6 +46,7 @@ fn log(c: &mut Criterion) {
             writer_threads: 1,
             ..tars_log::Config::default()
         },
+        None,
         tars_log::Metrics::default(),
     )
     .expect("log");

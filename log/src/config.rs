@@ -34,6 +34,12 @@ pub struct Config {
     pub fsync_interval_ms: u64,
     /// Files not written for this long are closed (the reference reopens every 10 s).
     pub idle_close_secs: u64,
+    /// Also send every line to the sink as a document, for search (index per app).
+    pub ship_to_sink: bool,
+    /// Index prefix of shipped lines; the app name (lowercased) completes it.
+    pub ship_index_prefix: String,
+    /// Age at which shipped-line indices are deleted.
+    pub ship_delete_after: String,
 }
 
 impl Default for Config {
@@ -51,6 +57,9 @@ impl Default for Config {
             flush_interval_ms: 1000,
             fsync_interval_ms: 0,
             idle_close_secs: 10,
+            ship_to_sink: false,
+            ship_index_prefix: "tars_log_".into(),
+            ship_delete_after: "3d".into(),
         }
     }
 }
@@ -75,6 +84,8 @@ impl Config {
             }
         }
         aggregate::time_zone(&self.time_zone).map_err(|e| format!("log.time_zone: {e}"))?;
+        sink::validate_index_name(&format!("{}app", self.ship_index_prefix))
+            .map_err(|e| format!("log.ship_index_prefix: {e}"))?;
         Ok(())
     }
 }

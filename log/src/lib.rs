@@ -20,11 +20,16 @@ pub use metrics::Metrics;
 pub use path::{Layout, Roll, Target};
 pub use servant::LogServant;
 
-/// Starts the writer threads and builds the servant.
+/// Starts the writer threads and builds the servant; with `ship_to_sink`, lines also go to
+/// `sink` as documents.
 ///
 /// # Errors
-/// An invalid configuration, or threads that cannot start.
-pub fn start(config: &Config, metrics: Metrics) -> Result<LogServant, String> {
+/// An invalid configuration, shipping without a sink, or threads that cannot start.
+pub fn start(
+    config: &Config,
+    sink: Option<sink::Sink>,
+    metrics: Metrics,
+) -> Result<LogServant, String> {
     config.validate()?;
     let tz = aggregate::time_zone(&config.time_zone).map_err(|e| format!("log.time_zone: {e}"))?;
     let layout = Layout {
@@ -48,7 +53,18 @@ pub fn start(config: &Config, metrics: Metrics) -> Result<LogServant, String> {
         &metrics,
     )
     .map_err(|e| format!("start log writer threads: {e}"))?;
+    let shipping = match (config.ship_to_sink, sink) {
+        (false, _) => None,
+        (true, None) => return Err("log.ship_to_sink needs a sink".into()),
+        (true, Some(sink)) => Some(servant::Shipping {
+            sink,
+            index_prefix: config.ship_index_prefix.clone(),
+            boot_id: aggregate::boot_id(),
+            seq: Arc::default(),
+        }),
+    };
     Ok(LogServant {
+        shipping,
         root: Arc::new(config.log_path.clone()),
         layout: Arc::new(layout),
         tz,
@@ -56,4 +72,21 @@ pub fn start(config: &Config, metrics: Metrics) -> Result<LogServant, String> {
         writers,
         metrics,
     })
+}
+
+/// The index template and lifecycle policy of shipped lines (`<prefix>*`, text fields as
+/// keywords except the line itself).
+pub fn ship_index_spec(config: &Config) -> sink::IndexSpec {
+    let keyword = serde_json::json!({ "type": "keyword" });
+    sink::IndexSpec {
+        name: config.ship_index_prefix.clone(),
+        patterns: vec![format!("{}*", config.ship_index_prefix)],
+        delete_after: config.ship_delete_after.clone(),
+        data_stream: false,
+        mappings: Some(serde_json::json!({ "properties": {
+            "@timestamp": { "type": "date", "format": "epoch_millis" },
+            "app": keyword, "server": keyword, "file": keyword, "node": keyword,
+            "line": { "type": "text" }
+        }})),
+    }
 }

@@ -12,6 +12,7 @@ pub struct Metrics {
     pub(crate) lines_refused: Counter,
     pub(crate) write_errors: Counter,
     pub(crate) files_opened: Counter,
+    pub(crate) lines_not_shipped: Counter,
 }
 
 impl Metrics {
@@ -37,6 +38,11 @@ impl Metrics {
             m.write_errors.clone(),
         );
         r.register("files_opened", "Log files opened", m.files_opened.clone());
+        r.register(
+            "lines_not_shipped",
+            "Lines not shipped to the sink (it was closed)",
+            m.lines_not_shipped.clone(),
+        );
         m
     }
 

@@ -24,6 +24,65 @@ pub struct LogServant {
     pub(crate) ipfix: bool,
     pub(crate) writers: Writers,
     pub(crate) metrics: Metrics,
+    /// Where lines are also sent as documents, if shipping is on.
+    pub(crate) shipping: Option<Shipping>,
+}
+
+/// Shipping lines to the sink for search: one document per line in `<prefix><app>`.
+#[derive(Debug, Clone)]
+pub(crate) struct Shipping {
+    pub(crate) sink: sink::Sink,
+    pub(crate) index_prefix: String,
+    pub(crate) boot_id: [u8; 8],
+    pub(crate) seq: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Shipping {
+    /// The index of `app`: the prefix and the app name lowercased, characters an index name
+    /// cannot hold replaced by `_`.
+    pub(crate) fn index(&self, app: &[u8]) -> String {
+        let mut index = self.index_prefix.clone();
+        for &b in app {
+            let c = char::from(b.to_ascii_lowercase());
+            index.push(if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            });
+        }
+        index
+    }
+
+    fn batch(&self, who: &Who<'_>, file: &str, at: Timestamp, lines: &[&[u8]]) -> sink::Batch {
+        let index = self.index(who.app);
+        let mut batch = sink::Batch::with_capacity(lines.len() * 256, lines.len());
+        let first = self
+            .seq
+            .fetch_add(lines.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        for (i, line) in lines.iter().enumerate() {
+            let id = sink::doc_id(&[&self.boot_id, &(first + i as u64).to_le_bytes()]);
+            let text = line.strip_suffix(b"\n").unwrap_or(line);
+            let pushed = batch.push(sink::Op::Index, &index, id.as_str(), |d| {
+                d.int("@timestamp", at.as_millisecond())
+                    .str("app", who.app)
+                    .str("server", who.server)
+                    .str("file", file)
+                    .str("node", who.node)
+                    .str("line", text);
+            });
+            if pushed.is_err() {
+                break;
+            }
+        }
+        batch
+    }
+}
+
+/// Who wrote a chunk, for shipped documents.
+struct Who<'a> {
+    app: &'a [u8],
+    server: &'a [u8],
+    node: &'a str,
 }
 
 /// What one request writes: a file and its bytes.
@@ -32,6 +91,7 @@ struct Chunk {
     path: PathBuf,
     data: Vec<u8>,
     count: u64,
+    shipped: Option<sink::Batch>,
 }
 
 impl LogServant {
@@ -65,7 +125,19 @@ impl LogServant {
                 .map_err(|e| self.refused(e, args.buffer.len()))
                 .map_err(refuse)?;
             let prefix = self.prefix(&node, b"|");
-            return Ok(Some(self.join(&target, at, &prefix, &args.buffer, None)));
+            let who = Who {
+                app: args.app,
+                server: args.server,
+                node: &node,
+            };
+            return Ok(Some(self.join(
+                &target,
+                at,
+                &prefix,
+                &args.buffer,
+                None,
+                &who,
+            )));
         }
         if func == LOGGER_BY_INFO.as_bytes() {
             let args: LoggerByInfoArgs<'_> = request.args().map_err(decode)?;
@@ -80,12 +152,18 @@ impl LogServant {
                 prefix.push(b'|');
                 prefix.extend_from_slice(info.servername);
                 prefix.push(b'|');
+                let who = Who {
+                    app: info.appname,
+                    server: info.servername,
+                    node: &node,
+                };
                 return Ok(Some(self.join(
                     &target,
                     at,
                     &prefix,
                     &args.buffer,
                     Some(MAX_TRACE_ELEMENT),
+                    &who,
                 )));
             }
             let target = self
@@ -94,7 +172,19 @@ impl LogServant {
                 .map_err(|e| self.refused(e, args.buffer.len()))
                 .map_err(refuse)?;
             let prefix = self.prefix(&node, info.separ);
-            return Ok(Some(self.join(&target, at, &prefix, &args.buffer, None)));
+            let who = Who {
+                app: info.appname,
+                server: info.servername,
+                node: &node,
+            };
+            return Ok(Some(self.join(
+                &target,
+                at,
+                &prefix,
+                &args.buffer,
+                None,
+                &who,
+            )));
         }
         Ok(None)
     }
@@ -122,6 +212,7 @@ impl LogServant {
         prefix: &[u8],
         buffer: &[&[u8]],
         max_element: Option<usize>,
+        who: &Who<'_>,
     ) -> Chunk {
         let size: usize = buffer.iter().map(|l| l.len() + prefix.len()).sum();
         let mut data = Vec::with_capacity(size);
@@ -135,10 +226,24 @@ impl LogServant {
             data.extend_from_slice(line);
             lines += 1;
         }
+        let path = target.file(&self.root, at, &self.tz);
+        let shipped = self.shipping.as_ref().map(|shipping| {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let kept: Vec<&[u8]> = buffer
+                .iter()
+                .copied()
+                .filter(|l| max_element.is_none_or(|max| l.len() <= max))
+                .collect();
+            shipping.batch(who, &file, at, &kept)
+        });
         Chunk {
-            path: target.file(&self.root, at, &self.tz),
+            path,
             data,
             count: lines,
+            shipped,
         }
     }
 }
@@ -172,7 +277,16 @@ impl LogServant {
             Err(reply) => return Box::pin(async move { reply }),
         };
         let shard = self.writers.shard(&lines.path).clone();
+        let shipping = self.shipping.clone();
+        let metrics = self.metrics.clone();
         Box::pin(async move {
+            if let (Some(shipping), Some(batch)) = (shipping, lines.shipped) {
+                let docs = batch.len() as u64;
+                // Waits while the sink's queue is full; a closed sink only costs the copies.
+                if shipping.sink.submit(batch).await.is_err() {
+                    metrics.lines_not_shipped.inc_by(docs);
+                }
+            }
             if lines.data.is_empty() {
                 return Reply::Ok(Bytes::new());
             }

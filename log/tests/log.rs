@@ -46,7 +46,7 @@ fn servant(root: &Path, tweak: impl FnOnce(&mut Config)) -> (LogServant, Metrics
     tweak(&mut config);
     let metrics = Metrics::default();
     (
-        tars_log::start(&config, metrics.clone()).expect("log"),
+        tars_log::start(&config, None, metrics.clone()).expect("log"),
         metrics,
     )
 }
@@ -402,5 +402,74 @@ async fn a_full_disk_costs_lines_not_the_service() {
     assert_eq!(
         read(dir.path().join("Still/Fine/Still.Fine_20240328.log")),
         b"10.244.3.9|ok\n"
+    );
+}
+
+#[tokio::test]
+async fn lines_can_also_be_shipped_to_the_sink() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = sink::SqliteSink::open(
+        &sink::config::SqliteConfig {
+            path: dir.path().join("ship.sqlite"),
+            ..sink::config::SqliteConfig::default()
+        },
+        sink::Metrics::default(),
+    )
+    .expect("sqlite");
+    let config = Config {
+        log_path: dir.path().join("logs"),
+        time_zone: "UTC".into(),
+        ship_to_sink: true,
+        ..Config::default()
+    };
+    let log = tars_log::start(
+        &config,
+        Some(sink::Sink::Sqlite(db.clone())),
+        Metrics::default(),
+    )
+    .expect("log");
+    let args = LoggerByInfoArgs {
+        info: LogInfo {
+            appname: b"My.App",
+            ..info()
+        },
+        buffer: vec![b"one\n", b"two\n"],
+    };
+    log.call_at(&request("loggerbyInfo", &args, Some("node-1")), at(T))
+        .await;
+    log.flush().await;
+    db.close().await;
+    let docs = db.fetch("tars_log_my_app").await.expect("fetch");
+    let mut lines: Vec<(String, String, String)> = docs
+        .iter()
+        .map(|(_, d)| {
+            let s = |f: &str| d[f].as_str().unwrap_or_default().to_owned();
+            (s("line"), s("node"), s("file"))
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            (
+                "one".into(),
+                "node-1".into(),
+                "My.App.Hello_20240328.log".into()
+            ),
+            (
+                "two".into(),
+                "node-1".into(),
+                "My.App.Hello_20240328.log".into()
+            )
+        ]
+    );
+    assert_eq!(docs[0].1["@timestamp"], at(T).as_millisecond());
+    assert!(
+        read(
+            dir.path()
+                .join("logs/My.App/Hello/My.App.Hello_20240328.log")
+        )
+        .starts_with(b"node-1|one\n"),
+        "the file is written as well"
     );
 }

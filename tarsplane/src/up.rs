@@ -141,7 +141,12 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         aggregate::Metrics::default(),
     )
     .map_err(Error::Config)?;
-    let log = tars_log::start(&options.log, tars_log::Metrics::default()).map_err(Error::Config)?;
+    let log = tars_log::start(
+        &options.log,
+        Some(sink.clone()),
+        tars_log::Metrics::default(),
+    )
+    .map_err(Error::Config)?;
     let (notify_servant, notify_writer) =
         notify::start(&options.notify, sink.clone(), notify::Metrics::default())
             .map_err(Error::Config)?;
@@ -159,6 +164,7 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         stat.index_spec().clone(),
         property.index_spec().clone(),
         notify::index_spec(&options.notify),
+        tars_log::ship_index_spec(&options.log),
     ] {
         sink.register_index(spec).await.map_err(Error::Sink)?;
     }
