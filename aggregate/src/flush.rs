@@ -21,6 +21,8 @@ pub struct Flush<'a> {
     pub minute: &'a Minute,
     /// When it was closed, Unix seconds (`f_timestamp`).
     pub flushed_at: i64,
+    /// The daily index of this close's documents ([`Documents::index`]), computed once.
+    pub index: &'a str,
     /// The process-wide number of this close. Part of document ids, with the replica identity
     /// and the process's boot id, so that no two closes ever write the same id (a second close
     /// of the same minute adds documents; queries sum them) while a replay of one close's batch
@@ -32,6 +34,9 @@ pub struct Flush<'a> {
 pub trait Documents: Send + Sync + 'static {
     /// The aggregate.
     type Value: Send + 'static;
+
+    /// The index the documents of `minute` go to (e.g. `tars_stat_20240328`).
+    fn index(&self, minute: &Minute) -> String;
 
     /// Appends the documents of `key`'s aggregate, closed by `flush`, to `batch`.
     ///
@@ -139,8 +144,10 @@ impl<D: Documents> Aggregator<D> {
         if entries.is_empty() {
             return 0;
         }
+        let index = self.documents.index(minute);
         let flush = Flush {
             minute,
+            index: &index,
             flushed_at: unix_now(),
             seq: self
                 .flushes

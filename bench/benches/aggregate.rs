@@ -118,6 +118,7 @@ fn aggregate(c: &mut Criterion) {
                 let entries = stat.aggregator.window().take();
                 let flush = aggregate::Flush {
                     minute: &minute,
+                    index: "tars_stat_20240328",
                     flushed_at: 1_711_620_000,
                     seq: 0,
                 };

@@ -1,7 +1,7 @@
 //! The property document (framework facts §5.3): one per policy, K8SFramework's fields in its
 //! order.
 
-use aggregate::{DocumentError, Documents, Flush};
+use aggregate::{DocumentError, Documents, Flush, Minute};
 use serde_json::json;
 use sink::{Batch, IndexSpec, Op, doc_id};
 use tars_rpc::interfaces::property::StatPropMsgHead;
@@ -59,6 +59,10 @@ impl PropertyDocuments {
 impl Documents for PropertyDocuments {
     type Value = PropertyValue;
 
+    fn index(&self, minute: &Minute) -> String {
+        format!("{}{}", self.index_prefix, minute.date)
+    }
+
     fn write(
         &self,
         flush: &Flush<'_>,
@@ -68,7 +72,7 @@ impl Documents for PropertyDocuments {
     ) -> Result<(), DocumentError> {
         let head: StatPropMsgHead<'_> = tars_codec::from_slice(key)?;
         let minute = flush.minute;
-        let index = format!("{}{}", self.index_prefix, minute.date);
+        let index = flush.index;
         for (policy, aggregate) in &value.policies {
             let id = doc_id(&[
                 self.source_id.as_bytes(),
@@ -79,7 +83,7 @@ impl Documents for PropertyDocuments {
                 key,
                 policy,
             ]);
-            batch.push(Op::Index, &index, id.as_str(), |d| {
+            batch.push(Op::Index, index, id.as_str(), |d| {
                 d.int("f_timestamp", flush.flushed_at)
                     .str("f_date", &minute.date)
                     .str("f_tflag", &minute.tflag)

@@ -1,7 +1,7 @@
 //! The stat document (framework facts §5.2): K8SFramework's fields, in its order, with proper
 //! JSON escaping and a deterministic id.
 
-use aggregate::{DocumentError, Documents, Flush};
+use aggregate::{DocumentError, Documents, Flush, Minute};
 use serde_json::json;
 use sink::{Batch, IndexSpec, Op, doc_id};
 use tars_rpc::interfaces::stat::StatMicMsgHead;
@@ -98,6 +98,10 @@ impl StatDocuments {
 impl Documents for StatDocuments {
     type Value = StatValue;
 
+    fn index(&self, minute: &Minute) -> String {
+        format!("{}{}", self.index_prefix, minute.date)
+    }
+
     fn write(
         &self,
         flush: &Flush<'_>,
@@ -107,7 +111,7 @@ impl Documents for StatDocuments {
     ) -> Result<(), DocumentError> {
         let head: StatMicMsgHead<'_> = tars_codec::from_slice(key)?;
         let minute = flush.minute;
-        let index = format!("{}{}", self.index_prefix, minute.date);
+        let index = flush.index;
         let id = doc_id(&[
             self.source_id.as_bytes(),
             &self.boot_id,
@@ -116,7 +120,7 @@ impl Documents for StatDocuments {
             minute.tflag.as_bytes(),
             key,
         ]);
-        batch.push(Op::Index, &index, id.as_str(), |d| {
+        batch.push(Op::Index, index, id.as_str(), |d| {
             d.str("source_id", &self.source_id)
                 .int("f_timestamp", flush.flushed_at)
                 .str("f_date", &minute.date)
