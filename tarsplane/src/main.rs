@@ -41,6 +41,15 @@ enum Command {
         /// credentials, else `KUBECONFIG`).
         #[arg(long = "kubernetes-namespace", value_name = "NAMESPACE")]
         kubernetes_namespace: Option<String>,
+        /// A TOML configuration file (`tarsplane config default` prints every key); the other
+        /// options are then ignored.
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+    },
+    /// Check a configuration file, or print the defaults.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
     },
     /// Print a TARS buffer (hex or binary on stdin) as a tag/type tree, or with `--as` as JSON.
     Decode {
@@ -52,6 +61,17 @@ enum Command {
         #[arg(long = "as", value_name = "NAME")]
         as_type: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Parse and validate FILE (with the environment's secrets); exit 64 if it is invalid.
+    Check {
+        /// The TOML file.
+        file: std::path::PathBuf,
+    },
+    /// Print every key with its default value, as TOML.
+    Default,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -72,12 +92,32 @@ fn main() -> std::process::ExitCode {
             data_dir,
             elasticsearch,
             kubernetes_namespace,
+            config,
         } => {
-            let mut options = tarsplane::up::Options::embedded(host, &data_dir);
-            options.sink.elasticsearch.nodes = elasticsearch;
-            options.kubernetes_namespace = kubernetes_namespace;
+            let options = if let Some(file) = config {
+                match tarsplane::config::Config::load(&file) {
+                    Ok(config) => config.options(),
+                    Err(error) => return config_error(&error),
+                }
+            } else {
+                let mut options = tarsplane::up::Options::embedded(host, &data_dir);
+                options.sink.elasticsearch.nodes = elasticsearch;
+                options.kubernetes_namespace = kubernetes_namespace;
+                options
+            };
             up(&options)
         }
+        Command::Config { action } => match action {
+            ConfigAction::Default => {
+                let text = tarsplane::config::Config::default_toml();
+                writeln!(std::io::stdout(), "{text}").map_err(anyhow::Error::from)
+            }
+            ConfigAction::Check { file } => match tarsplane::config::Config::load(&file) {
+                Ok(_) => writeln!(std::io::stdout(), "{}: ok", file.display())
+                    .map_err(anyhow::Error::from),
+                Err(error) => return config_error(&error),
+            },
+        },
         Command::Decode { input, as_type } => run_decode(input, as_type.as_deref()),
     };
     match result {
@@ -87,6 +127,15 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// An invalid configuration exits with 64 (`EX_USAGE`), as the style guide asks.
+fn config_error(error: &str) -> std::process::ExitCode {
+    let _ = writeln!(
+        std::io::stderr(),
+        "tarsplane: invalid configuration: {error}"
+    );
+    std::process::ExitCode::from(64)
 }
 
 fn up(options: &tarsplane::up::Options) -> anyhow::Result<()> {

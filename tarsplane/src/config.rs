@@ -1,0 +1,178 @@
+//! The configuration file: one TOML document with a section per service, every key optional
+//! with a documented default (`tarsplane config default` prints them all), unknown keys refused
+//! with the list of valid ones, and secrets from the environment.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::up::Options;
+
+/// Elasticsearch password, overriding `sink.elasticsearch.password`.
+pub const ENV_ES_PASSWORD: &str = "TARSPLANE_ES_PASSWORD";
+/// Elasticsearch API key, overriding `sink.elasticsearch.api_key`.
+pub const ENV_ES_API_KEY: &str = "TARSPLANE_ES_API_KEY";
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address every object listens on.
+    pub host: IpAddr,
+    /// Namespace whose TARS pods name notify reporters; unset: no Kubernetes.
+    pub kubernetes_namespace: Option<String>,
+    /// Where documents go.
+    pub sink: sink::Config,
+    /// `tars.tarsstat.StatObj` and `tars.tarsquerystat.QueryObj`.
+    pub stat: stat::Config,
+    /// `tars.tarsproperty.PropertyObj` and `tars.tarsqueryproperty.QueryObj`.
+    pub property: property::Config,
+    /// `tars.tarsnotify.NotifyObj`.
+    pub notify: notify::Config,
+    /// `tars.tarslog.LogObj`.
+    pub log: tars_log::Config,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let embedded = Options::embedded(IpAddr::from([0, 0, 0, 0]), Path::new("data"));
+        Self {
+            host: embedded.host,
+            kubernetes_namespace: None,
+            sink: embedded.sink,
+            stat: embedded.stat,
+            property: embedded.property,
+            notify: embedded.notify,
+            // `data/remote_app_log`; K8SFramework's is /usr/local/app/tars/remote_app_log.
+            log: embedded.log,
+        }
+    }
+}
+
+impl Config {
+    /// Parses TOML text and applies the environment's secrets.
+    ///
+    /// # Errors
+    /// A syntax error, an unknown key (the message lists the valid ones), a wrong type, or a
+    /// value that fails validation (the message names the key).
+    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        if let Some(password) = env(ENV_ES_PASSWORD) {
+            config.sink.elasticsearch.password = Some(sink::config::Secret::new(password));
+        }
+        if let Some(key) = env(ENV_ES_API_KEY) {
+            config.sink.elasticsearch.api_key = Some(sink::config::Secret::new(key));
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and parses a file, with the process environment's secrets.
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse), or the file cannot be read.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+        Self::parse(&text, |name| std::env::var(name).ok())
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Checks every section.
+    ///
+    /// # Errors
+    /// The first invalid value, naming its key.
+    pub fn validate(&self) -> Result<(), String> {
+        self.sink.validate().map_err(|e| e.to_string())?;
+        self.stat.validate()?;
+        self.property.validate()?;
+        self.notify.validate()?;
+        self.log.validate()?;
+        Ok(())
+    }
+
+    /// The defaults as TOML.
+    pub fn default_toml() -> String {
+        toml::to_string_pretty(&Self::default()).unwrap_or_default()
+    }
+
+    /// What `tarsplane up` runs with.
+    pub fn options(&self) -> Options {
+        Options {
+            host: self.host,
+            ephemeral: false,
+            sink: self.sink.clone(),
+            stat: self.stat.clone(),
+            property: self.property.clone(),
+            notify: self.notify.clone(),
+            log: self.log.clone(),
+            kubernetes_namespace: self.kubernetes_namespace.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_defaults_round_trip_through_toml() {
+        let text = Config::default_toml();
+        let back = Config::parse(&text, no_env).expect("the printed defaults parse");
+        assert_eq!(back, Config::default());
+        assert_eq!(
+            Config::parse("", no_env).expect("empty is all defaults"),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_valid_ones() {
+        let err = Config::parse("[stat]\nmax_key = 5\n", no_env).expect_err("typo");
+        assert!(err.contains("max_key") && err.contains("max_keys"), "{err}");
+        let err = Config::parse("[stats]\n", no_env).expect_err("typo");
+        assert!(err.contains("stats") && err.contains("stat"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        for (text, key) in [
+            ("[stat]\ntime_zone = \"Mars/Base\"\n", "stat.time_zone"),
+            ("[property]\nshards = 0\n", "property.shards"),
+            ("[notify]\nindex = \"Bad Name\"\n", "notify.index"),
+            ("[log]\nwriter_threads = 0\n", "log.writer_threads"),
+            (
+                "[sink.elasticsearch]\nnodes = [\"es:9200\"]\n",
+                "sink.elasticsearch.nodes",
+            ),
+            ("[log.log_types]\nweekly = [\"A.B.c\"]\n", "log.log_types"),
+        ] {
+            let err = Config::parse(text, no_env).expect_err(text);
+            assert!(err.contains(key), "{text}: {err}");
+        }
+        let err = Config::parse("host = \"not an ip\"\n", no_env).expect_err("bad ip");
+        assert!(err.contains("host"), "{err}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_and_are_never_printed() {
+        let text = "[sink.elasticsearch]\nnodes = [\"https://es:9200\"]\nusername = \"tars\"\n";
+        let config = Config::parse(text, |name| {
+            (name == ENV_ES_PASSWORD).then(|| "s3cret".to_owned())
+        })
+        .expect("valid");
+        let password = config
+            .sink
+            .elasticsearch
+            .password
+            .as_ref()
+            .expect("from env");
+        assert_eq!(password.expose(), "s3cret");
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+}
