@@ -113,7 +113,10 @@ async fn pod_names_follow_the_pods() {
     // The API server goes away: the last names stay in use.
     let addr = kube.addr();
     kube.stop().await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until("the watch has lost its connection", || {
+        state.open_watches("pods") == 0
+    })
+    .await;
     assert_eq!(names.resolve("10.0.0.2"), "tars-tarsstat-1.tars-tarsstat");
     // It comes back with a change made meanwhile.
     state.upsert(

@@ -176,7 +176,8 @@ async fn slow_responses_and_timeouts_still_store_once() {
     es.state().set_delay(Duration::from_millis(1500));
     let state = es.state();
     let heal = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        // Heal once two attempts have timed out.
+        wait_until(30, "two slow bulk attempts", || state.bulk_requests() >= 2).await;
         state.set_delay(Duration::from_millis(200));
     });
     let outcome = submit_all(&sink, vec![batch("slow", 100)]).await;
