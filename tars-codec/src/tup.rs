@@ -79,6 +79,14 @@ impl UniAttributeWriter {
         self
     }
 
+    /// Sets `name` to a value already encoded with tag 0 (head included), without re-encoding.
+    #[must_use]
+    pub fn put_encoded(mut self, name: &[u8], encoded: Bytes) -> Self {
+        self.entries
+            .insert(Bytes::copy_from_slice(name), SimpleList(encoded));
+        self
+    }
+
     /// Sets a return value under both names TUP uses for it, `""` and `"tars_ret"`.
     #[must_use]
     pub fn put_return<T: Encode + ?Sized>(self, value: &T) -> Self {
