@@ -100,6 +100,51 @@ fn encode_body<'h>(endpoints: impl IntoIterator<Item = Endpoint<'h>>, buf: &mut 
     buf.unsplit(body);
 }
 
+/// An endpoint of a decoded answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: i32,
+    /// Timeout in milliseconds.
+    pub timeout: i32,
+    /// TCP (true) or UDP.
+    pub tcp: bool,
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let proto = if self.tcp { "tcp" } else { "udp" };
+        write!(
+            f,
+            "{proto} -h {} -p {} -t {}",
+            self.host, self.port, self.timeout
+        )
+    }
+}
+
+/// Decodes a stored list (count and elements, no head), for tests and tools.
+///
+/// # Errors
+///
+/// The decode error (never for lists this crate encoded).
+pub fn addresses(list: &[u8]) -> Result<Vec<Address>, tars_codec::Error> {
+    let reply = find_by_id_reply(list);
+    let result: tars_rpc::interfaces::query::FindObjectByIdResult<'_> =
+        tars_codec::StructDecode::decode_fields(&mut tars_codec::Reader::new(&reply))?;
+    Ok(result
+        .endpoints
+        .iter()
+        .map(|e| Address {
+            host: String::from_utf8_lossy(e.host).into_owned(),
+            port: e.port,
+            timeout: e.timeout,
+            tcp: e.istcp != 0,
+        })
+        .collect())
+}
+
 /// The reply of `vector<EndpointF> findObjectById(id)`: the active list as the return value.
 pub fn find_by_id_reply(active: &[u8]) -> Bytes {
     let mut buf = BytesMut::with_capacity(1 + active.len());

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 
-use crate::answer::{Endpoint, Lists};
+use crate::answer::{Address, Endpoint, Lists, addresses};
 use crate::model::{Kind, Object, ServantSpec, Server, Template, UP_CHAIN_DEFAULT, UpChain};
 use crate::routes::Routes;
 
@@ -220,6 +220,18 @@ impl Snapshot {
             .default
             .as_ref()
             .map_or(Found::NotFound, Found::UpChainDefault)
+    }
+
+    /// What `findObjectById4All` answers for `id`, decoded: `(active, inactive)`. For tests,
+    /// tools and logs; lookups on the wire copy the encoded lists instead.
+    pub fn resolve(&self, id: &str) -> (Vec<Address>, Vec<Address>) {
+        let Some(lists) = self.find(id.as_bytes()).lists() else {
+            return (Vec::new(), Vec::new());
+        };
+        (
+            addresses(lists.active()).unwrap_or_default(),
+            addresses(lists.inactive()).unwrap_or_default(),
+        )
     }
 
     /// The server stored under TEndpoint name `name`.
