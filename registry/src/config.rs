@@ -11,9 +11,11 @@ use crate::routes::RouteEndpoint;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Read TEndpoints, TTemplates and the TFrameworkConfig from this YAML file (reloaded when
-    /// it changes) instead of the Kubernetes API. `tarsplane up` writes a sample on first run.
-    pub file: Option<PathBuf>,
+    /// Where TEndpoints, TTemplates and the TFrameworkConfig come from: `kubernetes` (watches
+    /// in the configured namespace) or `file` (the YAML file `file`, reloaded when it changes).
+    pub source: Source,
+    /// The YAML file read when `source = "file"`; `tarsplane up` writes a sample on first run.
+    pub file: PathBuf,
     /// How often the file's modification time and size are checked, milliseconds.
     pub file_poll_interval_ms: u64,
     /// Host name of the registry's own entries (`QueryObj` on 17890, `RegistryObj` on 17891);
@@ -36,7 +38,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            file: None,
+            source: Source::Kubernetes,
+            file: PathBuf::from("registry.yaml"),
             file_poll_interval_ms: 1000,
             self_host: "tars-tarsregistry".to_owned(), // K8SFramework's Service name
             routes: BTreeMap::new(),
@@ -109,6 +112,16 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Where the registry's resources come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Watches on the Kubernetes API.
+    Kubernetes,
+    /// A local YAML file.
+    File,
 }
 
 /// The TEndpoint reconciler: TServer + Pods → TEndpoint, one replica at a time.

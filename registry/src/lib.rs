@@ -26,7 +26,7 @@ pub mod source;
 pub mod tc_config;
 
 pub use cache::{Builder, Feed, Readiness, Registry};
-pub use config::{Config, ReconcilerConfig};
+pub use config::{Config, ReconcilerConfig, Source};
 pub use metrics::Metrics;
 pub use query::QueryServant;
 pub use servant::{ACTIVE_CONDITION, PodStates, RegistryServant, active_condition_patch};

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::cache::Registry;
-use crate::config::Config;
+use crate::config::{Config, Source};
 use crate::metrics::Metrics;
 use crate::query::QueryServant;
 use crate::routes::Routes;
@@ -19,9 +19,11 @@ use crate::source;
 /// Why the registry could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Neither a file nor Kubernetes was configured.
-    #[error("the registry needs a source: set registry.file, or run with a Kubernetes namespace")]
-    NoSource,
+    /// `source = "kubernetes"` without a Kubernetes connection.
+    #[error(
+        "registry.source is \"kubernetes\" but no Kubernetes namespace is configured (or set registry.source = \"file\")"
+    )]
+    NoKubernetes,
     /// The first list did not finish in time.
     #[error("initial sync not done within {0:?} (is the source reachable?)")]
     InitialSync(Duration),
@@ -64,12 +66,12 @@ impl Service {
     }
 }
 
-/// Starts the registry on `config`'s file, or else on `kubernetes`, and waits for the first
+/// Starts the registry on `config`'s source, and waits for the first
 /// full list of every kind. Background tasks stop when `shutdown` is cancelled.
 ///
 /// # Errors
 ///
-/// [`Error::NoSource`] without a source; [`Error::InitialSync`] when the first list takes
+/// [`Error::NoKubernetes`] without a Kubernetes connection for that source; [`Error::InitialSync`] when the first list takes
 /// longer than `initial_sync_timeout_secs`.
 pub async fn start(
     config: &Config,
@@ -83,10 +85,10 @@ pub async fn start(
     let (registry, feed, builder) = Registry::new(routes, stale_after, metrics);
     let tasks = TaskTracker::new();
     tasks.spawn(builder.run(shutdown.clone()));
-    let pods = if let Some(path) = &config.file {
+    let pods = if config.source == Source::File {
         let poll = Duration::from_millis(config.file_poll_interval_ms);
         tasks.spawn(source::file::watch(
-            path.clone(),
+            config.file.clone(),
             poll,
             feed,
             shutdown.clone(),
@@ -106,14 +108,15 @@ pub async fn start(
             &kube.namespace,
         )))
     } else {
-        return Err(Error::NoSource);
+        return Err(Error::NoKubernetes);
     };
     let timeout = Duration::from_secs(config.initial_sync_timeout_secs);
     if registry.wait_synced(timeout).await.is_err() {
         shutdown.cancel();
         return Err(Error::InitialSync(timeout));
     }
-    if let (Some(kube), true) = (&kubernetes, config.reconciler.enabled) {
+    let reconcile = config.source == Source::Kubernetes && config.reconciler.enabled;
+    if let (Some(kube), true) = (&kubernetes, reconcile) {
         tasks.spawn(crate::reconcile::run(
             kube.clone(),
             config.reconciler.clone(),

@@ -112,7 +112,8 @@ async fn start(dir: &Path, text: &str, routes: BTreeMap<String, Vec<RouteEndpoin
     let file = dir.join("registry.yaml");
     std::fs::write(&file, text).expect("write the file");
     let config = registry::Config {
-        file: Some(file),
+        source: registry::Source::File,
+        file,
         file_poll_interval_ms: 20,
         stale_after_secs: 1,
         routes,

@@ -84,6 +84,17 @@ impl Server {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| Error::BindFailed { addr, source })?;
+        self.listen(listener)
+    }
+
+    /// Serves a socket bound beforehand (for example to learn an OS-chosen port before the
+    /// servants exist).
+    ///
+    /// # Errors
+    ///
+    /// Fails when the configuration is invalid or the socket has no local address.
+    pub fn listen(self, listener: TcpListener) -> Result<BoundServer> {
+        self.config.validate()?;
         let local_addr = listener.local_addr().map_err(Error::LocalAddrFailed)?;
         Ok(BoundServer {
             listener,

@@ -32,6 +32,8 @@ pub struct Config {
     pub notify: notify::Config,
     /// `tars.tarslog.LogObj`.
     pub log: tars_log::Config,
+    /// The registry.
+    pub registry: registry::Config,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             notify: embedded.notify,
             // `data/remote_app_log`; K8SFramework's is /usr/local/app/tars/remote_app_log.
             log: embedded.log,
+            registry: embedded.registry,
         }
     }
 }
@@ -89,6 +92,7 @@ impl Config {
         self.property.validate()?;
         self.notify.validate()?;
         self.log.validate()?;
+        self.registry.validate()?;
         Ok(())
     }
 
@@ -107,6 +111,7 @@ impl Config {
             property: self.property.clone(),
             notify: self.notify.clone(),
             log: self.log.clone(),
+            registry: self.registry.clone(),
             kubernetes_namespace: self.kubernetes_namespace.clone(),
         }
     }

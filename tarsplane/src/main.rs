@@ -37,8 +37,9 @@ enum Command {
         /// SQLite file in the data directory.
         #[arg(long = "elasticsearch", value_name = "URL")]
         elasticsearch: Vec<String>,
-        /// Name notify reporters by their pods: watch this namespace's TARS pods (in-cluster
-        /// credentials, else `KUBECONFIG`).
+        /// Run against a cluster: the registry watches this namespace's TEndpoints (and
+        /// reconciles them), notify names reporters by their pods (in-cluster credentials,
+        /// else `KUBECONFIG`).
         #[arg(long = "kubernetes-namespace", value_name = "NAMESPACE")]
         kubernetes_namespace: Option<String>,
         /// A TOML configuration file (`tarsplane config default` prints every key); the other
@@ -102,6 +103,9 @@ fn main() -> std::process::ExitCode {
             } else {
                 let mut options = tarsplane::up::Options::embedded(host, &data_dir);
                 options.sink.elasticsearch.nodes = elasticsearch;
+                if kubernetes_namespace.is_some() {
+                    options.registry.source = registry::Source::Kubernetes;
+                }
                 options.kubernetes_namespace = kubernetes_namespace;
                 options
             };

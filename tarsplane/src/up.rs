@@ -5,6 +5,7 @@
 //! configured. Objects whose service is not in this build answer `tars_ping`, and any other call
 //! with `-4` (no such servant) and a description saying so.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,6 +44,18 @@ pub enum Error {
     /// The Kubernetes API is not reachable with the ambient configuration.
     #[error("connect to Kubernetes")]
     Kubernetes(#[source] notify::pods::KubeError),
+    /// The registry could not start.
+    #[error("start the registry")]
+    Registry(#[source] registry::Error),
+    /// The sample registry file could not be written.
+    #[error("write the sample registry file {path}")]
+    RegistrySample {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What `up` runs with.
@@ -62,6 +75,8 @@ pub struct Options {
     pub notify: notify::Config,
     /// The log service.
     pub log: tars_log::Config,
+    /// The registry.
+    pub registry: registry::Config,
     /// Resolve notify reporters to pod names by watching this namespace's TARS pods (needs a
     /// Kubernetes configuration: in-cluster, or `KUBECONFIG`).
     pub kubernetes_namespace: Option<String>,
@@ -85,6 +100,11 @@ impl Options {
             log: tars_log::Config {
                 log_path: data_dir.join("remote_app_log"),
                 ..tars_log::Config::default()
+            },
+            registry: registry::Config {
+                source: registry::Source::File,
+                file: data_dir.join("registry.yaml"),
+                ..registry::Config::default()
             },
             kubernetes_namespace: None,
         }
@@ -125,6 +145,7 @@ pub struct Plane {
     notify_writer: notify::NotifyWriter,
     log: tars_log::LogServant,
     pod_watch: CancellationToken,
+    registry: registry::Service,
 }
 
 /// Starts the store and the services and binds every framework object.
@@ -151,14 +172,21 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         notify::start(&options.notify, sink.clone(), notify::Metrics::default())
             .map_err(Error::Config)?;
     let pod_watch = CancellationToken::new();
-    if let Some(namespace) = &options.kubernetes_namespace {
-        notify::pods::watch_pods_in_cluster(
-            namespace.clone(),
-            notify_servant.pod_names(),
-            pod_watch.clone(),
-        )
-        .await
-        .map_err(Error::Kubernetes)?;
+    let kubernetes = match &options.kubernetes_namespace {
+        Some(namespace) => Some(registry::Kubernetes {
+            client: kube::Client::try_default()
+                .await
+                .map_err(Error::Kubernetes)?,
+            namespace: namespace.clone(),
+        }),
+        None => None,
+    };
+    if let Some(kube) = &kubernetes {
+        let (client, namespace) = (kube.client.clone(), kube.namespace.clone());
+        let (pods, stop) = (notify_servant.pod_names(), pod_watch.clone());
+        tokio::spawn(async move {
+            notify::pods::watch_pods(client, &namespace, pods, stop).await;
+        });
     }
     for spec in [
         stat.index_spec().clone(),
@@ -168,10 +196,15 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     ] {
         sink.register_index(spec).await.map_err(Error::Sink)?;
     }
+    // Bind first, so the registry can route every framework object to its listener.
+    let listeners = bind_all(options).await?;
+    let registry = start_registry(options, &listeners, kubernetes, pod_watch.clone()).await?;
     let mut servers = Vec::new();
     let mut served = Vec::new();
-    for &(object, port, service) in FRAMEWORK_OBJECTS {
+    for (&(object, _, service), listener) in FRAMEWORK_OBJECTS.iter().zip(listeners) {
         let servant: Option<Arc<dyn Servant>> = match object {
+            "tars.tarsregistry.QueryObj" => Some(Arc::new(registry.query.clone())),
+            "tars.tarsregistry.RegistryObj" => Some(Arc::new(registry.registry_servant.clone())),
             "tars.tarsstat.StatObj" => Some(Arc::new(stat.servant())),
             "tars.tarsquerystat.QueryObj" => Some(Arc::new(stat.query_servant())),
             "tars.tarsproperty.PropertyObj" => Some(Arc::new(property.servant())),
@@ -181,14 +214,12 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
             _ => None,
         };
         let implemented = servant.is_some();
-        let mut listener = Server::new(ServerConfig::default());
+        let mut rpc = Server::new(ServerConfig::default());
         if let Some(servant) = servant {
-            listener = listener.servant(object, servant);
+            rpc = rpc.servant(object, servant);
         }
-        let port = if options.ephemeral { 0 } else { port };
-        let bound = listener
-            .bind(SocketAddr::new(options.host, port))
-            .await
+        let bound = rpc
+            .listen(listener)
             .map_err(|source| Error::Bind { object, source })?;
         served.push(Served {
             object,
@@ -209,7 +240,90 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         notify_writer,
         log,
         pod_watch,
+        registry,
     })
+}
+
+/// Binds every framework object's port (OS-chosen ones when `ephemeral`).
+async fn bind_all(options: &Options) -> Result<Vec<tokio::net::TcpListener>, Error> {
+    let mut listeners = Vec::new();
+    for &(object, port, _) in FRAMEWORK_OBJECTS {
+        let port = if options.ephemeral { 0 } else { port };
+        let addr = SocketAddr::new(options.host, port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind {
+                object,
+                source: tars_rpc::Error::BindFailed { addr, source },
+            })?;
+        listeners.push(listener);
+    }
+    Ok(listeners)
+}
+
+/// Starts the registry with every framework object routed to `listeners` (configured routes
+/// win), writing the sample file first when the file source has none.
+async fn start_registry(
+    options: &Options,
+    listeners: &[tokio::net::TcpListener],
+    kubernetes: Option<registry::Kubernetes>,
+    shutdown: CancellationToken,
+) -> Result<registry::Service, Error> {
+    let mut config = options.registry.clone();
+    let mut routes = local_routes(options.host, listeners);
+    routes.append(&mut config.routes);
+    config.routes = routes;
+    if config.source == registry::Source::File {
+        write_sample(&config.file)?;
+    }
+    registry::start(&config, kubernetes, registry::Metrics::default(), shutdown)
+        .await
+        .map_err(Error::Registry)
+}
+
+/// Routes for every framework object to this process's listeners: the address clients use
+/// (loopback when listening on every interface) and the bound port.
+fn local_routes(
+    host: IpAddr,
+    listeners: &[tokio::net::TcpListener],
+) -> BTreeMap<String, Vec<registry::routes::RouteEndpoint>> {
+    let advertised = if host.is_unspecified() {
+        IpAddr::from([127, 0, 0, 1])
+    } else {
+        host
+    };
+    FRAMEWORK_OBJECTS
+        .iter()
+        .zip(listeners)
+        .filter_map(|(&(object, _, _), listener)| {
+            let port = listener.local_addr().ok()?.port();
+            let endpoint = registry::routes::RouteEndpoint {
+                host: advertised.to_string(),
+                port,
+                timeout_ms: registry::routes::SELF_TIMEOUT_MS,
+                tcp: true,
+            };
+            Some((object.to_owned(), vec![endpoint]))
+        })
+        .collect()
+}
+
+/// The sample registry file `up` starts with.
+pub const REGISTRY_SAMPLE: &str = include_str!("registry-sample.yaml");
+
+/// Writes [`REGISTRY_SAMPLE`] to `path` unless a file is there.
+fn write_sample(path: &Path) -> Result<(), Error> {
+    if path.exists() {
+        return Ok(());
+    }
+    let failed = |source| Error::RegistrySample {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    std::fs::write(path, REGISTRY_SAMPLE).map_err(failed)
 }
 
 impl Plane {
@@ -226,6 +340,11 @@ impl Plane {
     /// The property service.
     pub fn property(&self) -> &Property {
         &self.property
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &registry::Registry {
+        &self.registry.registry
     }
 
     /// Serves until `shutdown` is cancelled; then drains every listener, flushes the last
@@ -245,6 +364,7 @@ impl Plane {
         servers.close();
         servers.wait().await;
         self.pod_watch.cancel();
+        self.registry.closed().await;
         flush.cancel();
         self.log.flush().await;
         flushers.wait().await;

@@ -63,3 +63,72 @@ async fn every_framework_object_listens_and_answers_tars_ping() {
         .expect("up stops on shutdown")
         .expect("task");
 }
+
+/// With nothing but the locator, a client finds every framework object: the registry routes
+/// each to its local listener; the sample registry file is written on first start.
+#[tokio::test]
+async fn the_registry_resolves_every_framework_object_to_its_listener() {
+    use tars_rpc::interfaces::query::{FindObjectByIdArgs, FindObjectByIdResult};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options =
+        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
+    options.ephemeral = true;
+    let plane = tarsplane::up::start(&options).await.expect("start");
+    assert!(dir.path().join("registry.yaml").exists(), "sample written");
+    let served = plane.served.clone();
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(plane.run(shutdown.clone()));
+    let query = served
+        .iter()
+        .find(|s| s.object == "tars.tarsregistry.QueryObj")
+        .expect("QueryObj")
+        .addr;
+    let client = tars_rpc::Client::connect(query).await.expect("connect");
+    for s in &served {
+        let args = FindObjectByIdArgs {
+            id: s.object.as_bytes(),
+        };
+        let reply = client
+            .call(
+                "tars.tarsregistry.QueryObj",
+                "findObjectById",
+                &args,
+                Duration::from_secs(5),
+            )
+            .await
+            .expect("call");
+        let result: FindObjectByIdResult<'_> = reply.decode().expect("decode");
+        let found: Vec<(String, i32)> = result
+            .endpoints
+            .iter()
+            .map(|e| (String::from_utf8_lossy(e.host).into_owned(), e.port))
+            .collect();
+        assert_eq!(
+            found,
+            [("127.0.0.1".to_owned(), i32::from(s.addr.port()))],
+            "{}",
+            s.object
+        );
+    }
+    // The sample's upChain entry answers too.
+    let args = FindObjectByIdArgs {
+        id: b"Test.HelloServer.HelloObj",
+    };
+    let reply = client
+        .call(
+            "tars.tarsregistry.QueryObj",
+            "findObjectById",
+            &args,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("call");
+    let result: FindObjectByIdResult<'_> = reply.decode().expect("decode");
+    assert_eq!(result.endpoints[0].port, 10000);
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("up stops on shutdown")
+        .expect("task");
+}
