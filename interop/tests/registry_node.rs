@@ -64,7 +64,12 @@ async fn npm_registry_lookups_and_locator_resolution_work_against_the_rust_regis
     let port = query.port().to_string();
     let output = run_node_async(
         "registry-client.js",
-        &["127.0.0.1", &port, "Test.Hello.HelloObj", "Test.EchoServer.EchoObj"],
+        &[
+            "127.0.0.1",
+            &port,
+            "Test.Hello.HelloObj",
+            "Test.EchoServer.EchoObj",
+        ],
     )
     .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -77,8 +82,10 @@ async fn npm_registry_lookups_and_locator_resolution_work_against_the_rust_regis
     assert!(output.status.success(), "{result}");
     assert_eq!(result["errors"], json!([]));
     assert_eq!(result["echo"], "via locator");
-    let active = json!([{"host": "test-hello-1.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
-    let inactive = json!([{"host": "test-hello-0.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
+    let active =
+        json!([{"host": "test-hello-1.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
+    let inactive =
+        json!([{"host": "test-hello-0.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
     assert_eq!(result["lookups"]["findObjectById"]["active"], active);
     for method in [
         "findObjectById4Any",

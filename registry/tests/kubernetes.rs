@@ -261,13 +261,17 @@ fn hello(port: i32, pods: &[(&str, &str, &str)]) -> Value {
     tendpoint("test-hello", "Test", "Hello", &[("HelloObj", port)], pods)
 }
 
-/// A TFrameworkConfig with an `upChain`.
-fn framework_config(name: &str, up_chain: &Value) -> Value {
+/// A TFrameworkConfig whose `upChain` sends `default` to `host:port` and `Other.App.Obj` to
+/// `up-other:2` (UDP, 10 ms).
+fn framework_config(name: &str, host: &str, port: i32) -> Value {
     json!({
         "apiVersion": "k8s.tars.io/v1beta3",
         "kind": "TFrameworkConfig",
         "metadata": {"name": name, "namespace": NS},
-        "upChain": up_chain,
+        "upChain": {
+            "default": [{"host": host, "port": port}],
+            "Other.App.Obj": [{"host": "up-other", "port": 2, "timeout": 10, "isTcp": false}],
+        },
     })
 }
 
@@ -636,18 +640,12 @@ async fn up_chain_and_templates_come_from_the_cluster() {
         return;
     }
     let (fake, state) = fake_cluster().await;
-    let other_entry = json!([{"host": "up-other", "port": 2, "timeout": 10, "isTcp": false}]);
-    let chain =
-        json!({"default": [{"host": "up-default", "port": 1}], "Other.App.Obj": other_entry});
     state.upsert(
         "tframeworkconfigs",
-        framework_config("tars-framework", &chain),
+        framework_config("tars-framework", "up-default", 1),
     );
-    let ignored = json!({"default": [{"host": "up-ignored", "port": 9}]});
-    state.upsert(
-        "tframeworkconfigs",
-        framework_config("not-tars-framework", &ignored),
-    );
+    let ignored = framework_config("not-tars-framework", "up-ignored", 9);
+    state.upsert("tframeworkconfigs", ignored);
     let content = "<tars>\n  <application>\n  </application>\n</tars>\n";
     state.upsert("ttemplates", ttemplate("tars.cpp", "tars.default", content));
     state.upsert(
@@ -695,17 +693,10 @@ async fn up_chain_and_templates_come_from_the_cluster() {
     );
 
     // Another TFrameworkConfig changes nothing; `tars-framework` changes the chain.
-    let ignored = json!({"default": [{"host": "up-ignored-2", "port": 8}]});
-    state.upsert(
-        "tframeworkconfigs",
-        framework_config("not-tars-framework", &ignored),
-    );
-    let chain =
-        json!({"default": [{"host": "up-default-2", "port": 3}], "Other.App.Obj": other_entry});
-    state.upsert(
-        "tframeworkconfigs",
-        framework_config("tars-framework", &chain),
-    );
+    let ignored = framework_config("not-tars-framework", "up-ignored-2", 8);
+    state.upsert("tframeworkconfigs", ignored);
+    let changed = framework_config("tars-framework", "up-default-2", 3);
+    state.upsert("tframeworkconfigs", changed);
     eventually_eq(
         "the changed upChain is served",
         &(vec![up_default("up-default-2", 3)], Vec::new()),
@@ -818,8 +809,25 @@ async fn invalid_objects_are_counted_and_the_previous_version_kept() {
     stop(&service, &shutdown).await;
 }
 
-/// Checks the TEndpoint the reconciler derived from [`hello_tserver`] and the pods.
-fn check_derived_endpoint(state: &FakeKubeState, tserver_uid: &Value, pod_uid: &Value) {
+/// Waits for the TEndpoint the reconciler derives from [`hello_tserver`] (stored as `tserver`)
+/// and its pods `test-hello-0` (stored as `ready`) and `test-hello-1` (not ready yet), checks
+/// it, its Lease and that the registry serves it.
+async fn derived_endpoint_converges(
+    state: &FakeKubeState,
+    service: &Service,
+    tserver: &Value,
+    ready: &Value,
+) {
+    eventually_eq(
+        "the reconciler writes the pods' states",
+        &rows(&[
+            ["test-hello-0", "Active", "Active", "42"],
+            ["test-hello-1", "Active", "Activating", "43"],
+        ]),
+        || endpoint_pods(state),
+    )
+    .await;
+    let (tserver_uid, pod_uid) = (&tserver["metadata"]["uid"], &ready["metadata"]["uid"]);
     let endpoint = state
         .get("tendpoints", NS, "test-hello")
         .expect("the reconciler created the TEndpoint");
@@ -867,6 +875,15 @@ fn check_derived_endpoint(state: &FakeKubeState, tserver_uid: &Value, pod_uid: &
         .and_then(Value::as_str)
         .unwrap_or_default();
     assert!(!holder.is_empty(), "the Lease has a holder: {lease:#}");
+    eventually_eq(
+        "the registry serves the derived TEndpoint",
+        &(
+            at(&["test-hello-0.test-hello"], 10_000),
+            at(&["test-hello-1.test-hello"], 10_000),
+        ),
+        || lookup(service, HELLO),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -885,29 +902,7 @@ async fn reconciler_derives_tendpoints_from_tservers_and_pods() {
     let shutdown = CancellationToken::new();
     let service = start(&fake, &reconciling_config(), Metrics::default(), &shutdown).await;
 
-    eventually_eq(
-        "the reconciler writes the pods' states",
-        &rows(&[
-            ["test-hello-0", "Active", "Active", "42"],
-            ["test-hello-1", "Active", "Activating", "43"],
-        ]),
-        || endpoint_pods(&state),
-    )
-    .await;
-    check_derived_endpoint(
-        &state,
-        &tserver["metadata"]["uid"],
-        &ready["metadata"]["uid"],
-    );
-    eventually_eq(
-        "the registry serves the derived TEndpoint",
-        &(
-            at(&["test-hello-0.test-hello"], 10_000),
-            at(&["test-hello-1.test-hello"], 10_000),
-        ),
-        || lookup(&service, HELLO),
-    )
-    .await;
+    derived_endpoint_converges(&state, &service, &tserver, &ready).await;
 
     // The second pod becomes ready.
     let now_ready = hello_pod("test-hello-1", "10.0.0.11", true, "Active/Active/43");
