@@ -78,7 +78,7 @@ fn lookups(c: &mut Criterion) {
     let mut group = c.benchmark_group("registry/lookup");
     group.throughput(Throughput::Elements(1));
     let snapshot = snapshot(10_000);
-    assert_eq!(snapshot.resolve(LOOKUP_ID).0.len(), 2);
+    assert_eq!(snapshot.resolve(LOOKUP_ID).0.len(), 3);
     group.bench_function("snapshot_find_10k", |b| {
         b.iter(|| black_box(snapshot.find(black_box(LOOKUP_ID.as_bytes()))));
     });

@@ -2,11 +2,11 @@
 
 pub mod registry_fixture {
     //! Generated registries for the registry benchmarks: `n` TARS servers, each with two
-    //! servants and three pods (two active, one inactive), one of them `Test.HelloServer`.
+    //! servants and three active pods, one of them `Test.HelloServer`.
 
     use std::fmt::Write as _;
 
-    /// The id every benchmark looks up: three endpoints (two active, one inactive).
+    /// The id every benchmark looks up: three active endpoints.
     pub const LOOKUP_ID: &str = "Test.HelloServer.HelloObj";
 
     /// The TEndpoint of server `i` (0 is `test-helloserver`) as JSON.
@@ -27,7 +27,7 @@ pub mod registry_fixture {
             "status": {"pods": [
                 {"name": format!("{name}-0"), "settingState": "Active", "presentState": "Active"},
                 {"name": format!("{name}-1"), "settingState": "Active", "presentState": "Active"},
-                {"name": format!("{name}-2"), "settingState": "Active", "presentState": "Activating"},
+                {"name": format!("{name}-2"), "settingState": "Active", "presentState": "Active"},
             ]}
         })
     }

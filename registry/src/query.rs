@@ -35,16 +35,18 @@ enum Method {
 
 impl Method {
     fn of(func: &[u8]) -> Option<Self> {
-        let func = std::str::from_utf8(func).ok()?;
-        match func {
-            FIND_OBJECT_BY_ID => Some(Method::ById),
-            FIND_OBJECT_BY_ID_4_ANY | FIND_OBJECT_BY_ID_4_ALL | FIND_OBJECT_BY_ID_IN_SAME_GROUP => {
-                Some(Method::WithInactive)
-            }
-            FIND_OBJECT_BY_ID_IN_SAME_STATION | FIND_OBJECT_BY_ID_IN_SAME_SET => {
-                Some(Method::Within)
-            }
-            _ => None,
+        let is = |name: &str| func == name.as_bytes();
+        if is(FIND_OBJECT_BY_ID_IN_SAME_GROUP)
+            || is(FIND_OBJECT_BY_ID_4_ALL)
+            || is(FIND_OBJECT_BY_ID_4_ANY)
+        {
+            Some(Method::WithInactive)
+        } else if is(FIND_OBJECT_BY_ID) {
+            Some(Method::ById)
+        } else if is(FIND_OBJECT_BY_ID_IN_SAME_SET) || is(FIND_OBJECT_BY_ID_IN_SAME_STATION) {
+            Some(Method::Within)
+        } else {
+            None
         }
     }
 
@@ -149,5 +151,10 @@ impl QueryServant {
 impl Servant for QueryServant {
     fn call(&self, request: Request) -> ReplyFuture {
         Box::pin(std::future::ready(self.answer(&request)))
+    }
+
+    /// Every lookup is a snapshot read: answered inline by the connection.
+    fn answer_now(&self, request: &Request) -> Option<Reply> {
+        Some(self.answer(request))
     }
 }

@@ -44,10 +44,14 @@ const fn default_tcp() -> bool {
     true
 }
 
+/// Up to this many routes are searched linearly (cheaper than hashing every lookup's id).
+const LINEAR_ROUTES: usize = 16;
+
 /// Route answers by exact object id.
 #[derive(Debug, Default)]
 pub struct Routes {
     by_id: HashMap<Box<[u8]>, Lists, FixedState>,
+    few: Vec<(Box<[u8]>, Lists)>,
 }
 
 impl Routes {
@@ -76,11 +80,23 @@ impl Routes {
             );
             by_id.insert(id.as_bytes().into(), lists);
         }
-        Self { by_id }
+        let few = if by_id.len() <= LINEAR_ROUTES {
+            std::mem::take(&mut by_id).into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        Self { by_id, few }
     }
 
     /// The answer for exactly `id`.
     pub fn get(&self, id: &[u8]) -> Option<&Lists> {
-        self.by_id.get(id)
+        if self.by_id.is_empty() {
+            self.few
+                .iter()
+                .find(|(route, _)| route.len() == id.len() && **route == *id)
+                .map(|(_, lists)| lists)
+        } else {
+            self.by_id.get(id)
+        }
     }
 }

@@ -138,6 +138,12 @@ async fn patch_active(
 }
 
 impl Servant for RegistryServant {
+    /// `getServerDescriptor` reads the snapshot: answered inline; `updateServerState` waits
+    /// for the API server and goes through [`Servant::call`].
+    fn answer_now(&self, request: &Request) -> Option<Reply> {
+        (*request.func_name == *GET_SERVER_DESCRIPTOR.as_bytes()).then(|| self.describe(request))
+    }
+
     fn call(&self, request: Request) -> ReplyFuture {
         if *request.func_name == *GET_SERVER_DESCRIPTOR.as_bytes() {
             return Box::pin(std::future::ready(self.describe(&request)));

@@ -24,6 +24,9 @@ pub enum Error {
         "registry.source is \"kubernetes\" but no Kubernetes namespace is configured (or set registry.source = \"file\")"
     )]
     NoKubernetes,
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(String),
     /// The first list did not finish in time.
     #[error("initial sync not done within {0:?} (is the source reachable?)")]
     InitialSync(Duration),
@@ -71,7 +74,7 @@ impl Service {
 ///
 /// # Errors
 ///
-/// [`Error::NoKubernetes`] without a Kubernetes connection for that source; [`Error::InitialSync`] when the first list takes
+/// [`Error::Config`] for an invalid setting; [`Error::NoKubernetes`] without a Kubernetes connection for that source; [`Error::InitialSync`] when the first list takes
 /// longer than `initial_sync_timeout_secs`.
 pub async fn start(
     config: &Config,
@@ -79,6 +82,7 @@ pub async fn start(
     metrics: Metrics,
     shutdown: CancellationToken,
 ) -> Result<Service, Error> {
+    config.validate().map_err(Error::Config)?;
     let shutdown = shutdown.child_token();
     let routes = Routes::new(&config.self_host, &config.routes);
     let stale_after = Duration::from_secs(config.stale_after_secs);

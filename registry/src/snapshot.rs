@@ -6,12 +6,12 @@
 //! snapshot ever handed out stays valid while a reader holds it. Answers are encoded when a
 //! server is stored ([`ServerEntry`]), never per lookup.
 
-use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 
 use crate::answer::{Address, Endpoint, Lists, addresses};
 use crate::model::{Kind, Object, ServantSpec, Server, Template, UP_CHAIN_DEFAULT, UpChain};
@@ -22,6 +22,9 @@ pub const SHARDS: usize = 256;
 
 /// The longest TEndpoint name (a Kubernetes object name); longer keys cannot match.
 const MAX_NAME: usize = 253;
+
+/// Names up to this length are built on the stack during a lookup.
+const STACK_NAME: usize = 64;
 
 type Hashing = FixedState;
 
@@ -81,28 +84,18 @@ fn servant_endpoint<'h>(servant: &ServantSpec, host: &'h str) -> Endpoint<'h> {
     }
 }
 
-/// A server in a shard, hashed and compared by name.
-#[derive(Debug, Clone)]
-struct ByName(Arc<ServerEntry>);
+/// Servers of one shard, found by the hash of their name (computed once per lookup).
+type Shard = HashTable<Arc<ServerEntry>>;
 
-impl Borrow<[u8]> for ByName {
-    fn borrow(&self) -> &[u8] {
-        self.0.server.name.as_bytes()
-    }
+fn name_hash(name: &[u8]) -> u64 {
+    let mut hasher = Hashing::default().build_hasher();
+    hasher.write(name);
+    hasher.finish()
 }
-impl Hash for ByName {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.server.name.as_bytes().hash(state);
-    }
-}
-impl PartialEq for ByName {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.server.name == other.0.server.name
-    }
-}
-impl Eq for ByName {}
 
-type Shard = HashSet<ByName, Hashing>;
+fn entry_hash(entry: &Arc<ServerEntry>) -> u64 {
+    name_hash(entry.server.name.as_bytes())
+}
 
 /// The upChain, encoded.
 #[derive(Debug, Default)]
@@ -190,23 +183,27 @@ impl Snapshot {
     /// Resolves an object id as K8SFramework's `QueryImp` does (framework facts §3.2), with
     /// configured routes checked first.
     pub fn find(&self, id: &[u8]) -> Found<'_> {
-        let mut pieces = id.split(|&b| b == b'.').filter(|p| !p.is_empty());
-        let (Some(app), Some(server), Some(servant), None) =
-            (pieces.next(), pieces.next(), pieces.next(), pieces.next())
-        else {
+        let Some((app, server, servant)) = split_id(id) else {
             return Found::BadId;
         };
         if let Some(lists) = self.routes.get(id) {
             return Found::Route(lists);
         }
-        let mut key = [0_u8; MAX_NAME];
         let len = app.len() + 1 + server.len();
         if len <= MAX_NAME {
-            key[..app.len()].copy_from_slice(app);
-            key[app.len()] = b'-';
-            key[app.len() + 1..len].copy_from_slice(server);
-            let key = &mut key[..len];
-            key.make_ascii_lowercase();
+            let mut stack = [0_u8; STACK_NAME];
+            let mut heap = Vec::new();
+            let key: &mut [u8] = if len <= STACK_NAME {
+                &mut stack[..len]
+            } else {
+                heap.resize(len, 0);
+                &mut heap
+            };
+            // Lower-case while copying: one pass, no reload of what was just stored.
+            let (app_part, rest) = key.split_at_mut(app.len());
+            lower_into(app_part, app);
+            rest[0] = b'-';
+            lower_into(&mut rest[1..], server);
             if let Some(entry) = self.server_entry(key) {
                 return entry
                     .servant(servant)
@@ -240,8 +237,10 @@ impl Snapshot {
     }
 
     fn server_entry(&self, name: &[u8]) -> Option<&ServerEntry> {
-        let shard = &self.shards[shard_of(name)];
-        shard.get(name).map(|e| &*e.0)
+        let hash = name_hash(name);
+        self.shards[shard_of(hash)]
+            .find(hash, |e| e.server.name.as_bytes() == name)
+            .map(|e| &**e)
     }
 
     /// The template named `name`.
@@ -263,7 +262,7 @@ impl Snapshot {
     pub fn server_names(&self) -> impl Iterator<Item = &str> {
         self.shards
             .iter()
-            .flat_map(|s| s.iter().map(|e| e.0.server.name.as_str()))
+            .flat_map(|s| s.iter().map(|e| e.server.name.as_str()))
     }
 
     /// Applies one change from a source.
@@ -283,10 +282,16 @@ impl Snapshot {
     fn put(&mut self, object: Object) {
         match object {
             Object::Server(server) => {
-                let name = server.name.clone();
-                let entry = ByName(Arc::new(ServerEntry::new(server)));
-                if self.shard_mut(name.as_bytes()).replace(entry).is_none() {
-                    self.servers += 1;
+                let entry = Arc::new(ServerEntry::new(server));
+                let hash = entry_hash(&entry);
+                let shard = self.shard_mut(hash);
+                let name = entry.server.name.as_bytes();
+                match shard.find_entry(hash, |e| e.server.name.as_bytes() == name) {
+                    Ok(mut occupied) => *occupied.get_mut() = entry,
+                    Err(absent) => {
+                        absent.into_table().insert_unique(hash, entry, entry_hash);
+                        self.servers += 1;
+                    }
                 }
             }
             Object::NotTars { name } => self.remove(Kind::Endpoint, &name),
@@ -302,10 +307,15 @@ impl Snapshot {
     fn remove(&mut self, kind: Kind, name: &str) {
         match kind {
             Kind::Endpoint => {
-                if self.server_entry(name.as_bytes()).is_some()
-                    && self.shard_mut(name.as_bytes()).remove(name.as_bytes())
-                {
-                    self.servers -= 1;
+                if self.server_entry(name.as_bytes()).is_some() {
+                    let hash = name_hash(name.as_bytes());
+                    let shard = self.shard_mut(hash);
+                    if let Ok(occupied) =
+                        shard.find_entry(hash, |e| e.server.name.as_bytes() == name.as_bytes())
+                    {
+                        occupied.remove();
+                        self.servers -= 1;
+                    }
                 }
             }
             Kind::Template => {
@@ -332,9 +342,8 @@ impl Snapshot {
         }
     }
 
-    fn shard_mut(&mut self, name: &[u8]) -> &mut Shard {
-        let index = shard_of(name);
-        Arc::make_mut(&mut self.shards[index])
+    fn shard_mut(&mut self, hash: u64) -> &mut Shard {
+        Arc::make_mut(&mut self.shards[shard_of(hash)])
     }
 }
 
@@ -349,9 +358,30 @@ pub enum Change {
     Listed(Kind, Vec<Object>),
 }
 
-fn shard_of(name: &[u8]) -> usize {
-    let mut hasher = Hashing::default().build_hasher();
-    hasher.write(name);
-    // The top bits: the sets inside a shard use the low ones.
-    (hasher.finish() >> 56) as usize % SHARDS
+/// `App.Server.Servant` → its three pieces, empty pieces dropped as TarsCpp's `sepstr` does;
+/// `None` unless exactly three remain.
+fn split_id(id: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    // Fast path: two dots, no empty piece.
+    let first = id.iter().position(|&b| b == b'.')?;
+    let second = first + 1 + id[first + 1..].iter().position(|&b| b == b'.')?;
+    let (app, server, servant) = (&id[..first], &id[first + 1..second], &id[second + 1..]);
+    if !app.is_empty() && !server.is_empty() && !servant.is_empty() && !servant.contains(&b'.') {
+        return Some((app, server, servant));
+    }
+    let mut pieces = id.split(|&b| b == b'.').filter(|p| !p.is_empty());
+    match (pieces.next(), pieces.next(), pieces.next(), pieces.next()) {
+        (Some(app), Some(server), Some(servant), None) => Some((app, server, servant)),
+        _ => None,
+    }
+}
+
+fn lower_into(to: &mut [u8], from: &[u8]) {
+    for (t, f) in to.iter_mut().zip(from) {
+        *t = f.to_ascii_lowercase();
+    }
+}
+
+fn shard_of(hash: u64) -> usize {
+    // The top bits: the tables inside a shard use the low ones.
+    (hash >> 56) as usize % SHARDS
 }

@@ -258,6 +258,9 @@ fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut T
         peer,
         max_depth: shared.config.max_nesting_depth,
     };
+    if let Some(reply) = servant.answer_now(&request) {
+        return ready(pending, reply);
+    }
     let Some(slot) = CallSlot::take(shared) else {
         shared.metrics.refuse("max_in_flight_total");
         warn!(

@@ -85,4 +85,13 @@ pub type ReplyFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
 pub trait Servant: Send + Sync + 'static {
     /// Handles one call; `tars_ping` never reaches here. For one-way calls the reply is dropped.
     fn call(&self, request: Request) -> ReplyFuture;
+
+    /// Answers a call that needs no waiting (a cache lookup), or `None` to go through
+    /// [`Servant::call`]. The connection answers such calls inline, as it answers `tars_ping`:
+    /// no task, no timer, no in-flight slot. Only for answers computed in well under a
+    /// microsecond; anything that may block or wait belongs in `call`.
+    fn answer_now(&self, request: &Request) -> Option<Reply> {
+        let _ = request;
+        None
+    }
 }

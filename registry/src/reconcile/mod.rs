@@ -44,34 +44,44 @@ pub async fn run(
     );
     let lease_duration = Duration::from_secs(config.lease_duration_secs);
     let renew = Duration::from_secs(config.renew_interval_secs);
-    let mut leading: Option<(CancellationToken, Instant)> = None;
+    let mut leading: Option<Leading> = None;
     loop {
         match elector.try_lead().await {
             Ok(true) => {
-                if let Some((_, renewed)) = &mut leading {
-                    *renewed = Instant::now();
+                if let Some(lead) = &mut leading {
+                    lead.renewed = Instant::now();
                 } else {
                     tracing::info!(message = "Reconciler lease acquired.", identity);
                     metrics.leader.set(1);
                     let token = shutdown.child_token();
-                    tokio::spawn(controller::run_loop(
+                    let task = tokio::spawn(controller::run_loop(
                         kube.client.clone(),
                         kube.namespace.clone(),
                         config.clone(),
                         metrics.clone(),
                         token.clone(),
                     ));
-                    leading = Some((token, Instant::now()));
+                    leading = Some(Leading {
+                        token,
+                        renewed: Instant::now(),
+                        task,
+                    });
                 }
             }
-            Ok(false) => step_down(&mut leading, &metrics, "another replica holds the lease"),
+            Ok(false) => {
+                if let Some(lead) = leading.take() {
+                    drop(step_down(lead, &metrics, "another replica holds the lease"));
+                }
+            }
             Err(error) => {
                 tracing::warn!(message = "Reconciler lease request failed.", %error);
                 if leading
                     .as_ref()
-                    .is_some_and(|(_, renewed)| renewed.elapsed() >= lease_duration)
+                    .is_some_and(|lead| lead.renewed.elapsed() >= lease_duration)
                 {
-                    step_down(&mut leading, &metrics, "the lease could not be renewed");
+                    if let Some(lead) = leading.take() {
+                        drop(step_down(lead, &metrics, "the lease could not be renewed"));
+                    }
                 }
             }
         }
@@ -80,18 +90,27 @@ pub async fn run(
             () = shutdown.cancelled() => break,
         }
     }
-    if leading.is_some() {
-        step_down(&mut leading, &metrics, "shutting down");
+    if let Some(lead) = leading.take() {
+        let task = step_down(lead, &metrics, "shutting down");
+        // The loop stops at its next await point; wait so no write follows the release.
+        let _ = task.await;
         if let Err(error) = elector.release().await {
             tracing::warn!(message = "Reconciler lease not released.", %error);
         }
     }
 }
 
-fn step_down(leading: &mut Option<(CancellationToken, Instant)>, metrics: &Metrics, why: &str) {
-    if let Some((token, _)) = leading.take() {
-        tracing::info!(message = "Reconciler stopped.", why);
-        token.cancel();
-        metrics.leader.set(0);
-    }
+/// The reconcile loop this replica runs while it holds the lease.
+#[derive(Debug)]
+struct Leading {
+    token: CancellationToken,
+    renewed: Instant,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn step_down(lead: Leading, metrics: &Metrics, why: &str) -> tokio::task::JoinHandle<()> {
+    tracing::info!(message = "Reconciler stopped.", why);
+    lead.token.cancel();
+    metrics.leader.set(0);
+    lead.task
 }

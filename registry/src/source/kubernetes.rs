@@ -95,6 +95,14 @@ async fn watch_kind(
         let Some(event) = event else { return };
         let event = match event {
             Ok(event) => event,
+            Err(watcher::Error::WatchError(status)) if status.code == 410 => {
+                // Expired resource version: the watcher lists again; not an outage.
+                tracing::debug!(
+                    message = "Watch version expired; relisting.",
+                    kind = kind.kind()
+                );
+                continue;
+            }
             Err(error) => {
                 if !failing {
                     tracing::warn!(
