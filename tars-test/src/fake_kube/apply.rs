@@ -1,5 +1,6 @@
-//! `PATCH`: server-side apply, JSON merge patch (RFC 7386), and strategic merge patch (taken
-//! as a JSON merge patch).
+//! `PATCH`: server-side apply, JSON merge patch (RFC 7386), and strategic merge patch (a JSON
+//! merge patch whose lists in [`MERGE_KEYS`] merge element by element on their key, as the
+//! API server does for those core fields; other lists are replaced).
 
 use serde_json::{Value, json};
 
@@ -16,6 +17,19 @@ const APPLY: &str = "application/apply-patch+yaml";
 const MERGE: &str = "application/merge-patch+json";
 /// `Patch::Strategic`.
 const STRATEGIC: &str = "application/strategic-merge-patch+json";
+
+/// Lists a strategic merge patch merges by key instead of replacing: `(field, key)`. The
+/// API server's patch strategy for these core fields (pod conditions by `type`, containers,
+/// their statuses, env and volumes by `name`).
+const MERGE_KEYS: &[(&str, &str)] = &[
+    ("conditions", "type"),
+    ("containers", "name"),
+    ("initContainers", "name"),
+    ("containerStatuses", "name"),
+    ("env", "name"),
+    ("volumes", "name"),
+    ("volumeMounts", "name"),
+];
 
 /// Metadata a patch cannot set: the server writes it (`managedFields` through apply only).
 const SERVER_METADATA: &[&str] = &[
@@ -38,7 +52,8 @@ pub(crate) fn patch(
 ) -> Result<Reply, StatusError> {
     match request.content_type {
         APPLY => apply(inner, target, name, request.params, request.body),
-        MERGE | STRATEGIC => merge(inner, target, name, request.body),
+        MERGE => merge(inner, target, name, request.body, false),
+        STRATEGIC => merge(inner, target, name, request.body, true),
         other => Err(StatusError::unsupported_media_type(other)),
     }
 }
@@ -98,14 +113,14 @@ fn apply(
     })
 }
 
-/// JSON merge patch (and strategic merge patch, treated the same: lists are replaced, not
-/// merged by key): the object must exist; a `metadata.resourceVersion` in the patch is a
-/// precondition.
+/// JSON merge patch, or strategic merge patch (lists in [`MERGE_KEYS`] merged by key): the
+/// object must exist; a `metadata.resourceVersion` in the patch is a precondition.
 fn merge(
     inner: &mut Inner,
     target: &Target<'_>,
     name: &str,
     body: &[u8],
+    strategic: bool,
 ) -> Result<Reply, StatusError> {
     let resource = &target.resource;
     let namespace = target.object_namespace();
@@ -115,7 +130,12 @@ fn merge(
         .ok_or_else(|| StatusError::not_found(resource, name))?
         .clone();
     check_version(resource, name, &patch, &object, false)?;
-    merge_patch(&mut object, &patchable(patch, target));
+    let patch = patchable(patch, target);
+    if strategic {
+        strategic_merge(&mut object, &patch);
+    } else {
+        merge_patch(&mut object, &patch);
+    }
     let stored = inner.write(resource, namespace, name, object).into_object();
     Ok(Reply::ok(stored))
 }
@@ -155,6 +175,41 @@ pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
             target.remove(key);
         } else {
             merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+/// A strategic merge patch: as [`merge_patch`], except that a list under a field named in
+/// [`MERGE_KEYS`] merges its elements by key (a patch element updates the element with the same
+/// key, or is appended).
+fn strategic_merge(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        target.clone_from(patch);
+        return;
+    };
+    let target = object_mut(target);
+    for (key, value) in patch {
+        let merge_key = MERGE_KEYS
+            .iter()
+            .find(|(field, _)| field == key)
+            .map(|(_, k)| *k);
+        match (value, merge_key, target.get_mut(key)) {
+            (Value::Null, _, _) => {
+                target.remove(key);
+            }
+            (Value::Array(items), Some(merge_key), Some(Value::Array(existing))) => {
+                for item in items {
+                    let id = item.get(merge_key);
+                    match existing
+                        .iter_mut()
+                        .find(|e| id.is_some() && e.get(merge_key) == id)
+                    {
+                        Some(element) => strategic_merge(element, item),
+                        None => existing.push(item.clone()),
+                    }
+                }
+            }
+            _ => strategic_merge(target.entry(key.clone()).or_insert(Value::Null), value),
         }
     }
 }
@@ -199,6 +254,29 @@ fn record_manager(object: &mut Value, manager: &str, api_version: &str, status: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strategic_merge_merges_conditions_by_type() {
+        let mut pod = json!({"status": {"conditions": [
+            {"type": "Ready", "status": "True"},
+            {"type": "tars.io/active", "status": "False", "reason": "a"}
+        ], "phase": "Running"}});
+        strategic_merge(
+            &mut pod,
+            &json!({"status": {"conditions": [
+                {"type": "tars.io/active", "status": "True", "reason": "b"},
+                {"type": "Other", "status": "True"}
+            ]}}),
+        );
+        assert_eq!(
+            pod,
+            json!({"status": {"conditions": [
+                {"type": "Ready", "status": "True"},
+                {"type": "tars.io/active", "status": "True", "reason": "b"},
+                {"type": "Other", "status": "True"}
+            ], "phase": "Running"}})
+        );
+    }
 
     #[test]
     fn merge_patch_follows_rfc_7386() {

@@ -35,7 +35,7 @@
 //!   with finalizers gets a `deletionTimestamp` and goes when its last finalizer does).
 //! - **Patch**: server-side apply (`application/apply-patch+yaml` with a JSON body, as kube-rs
 //!   sends it; `fieldManager` required; creates a missing object), JSON merge patch and
-//!   strategic merge patch (taken as a JSON merge patch). On types with a status subresource
+//!   strategic merge patch (a merge patch whose pod conditions, containers, env and volumes lists merge by key). On types with a status subresource
 //!   (every type except `ConfigMap`, `Endpoints`, `Event`, `Lease`, `Secret` and
 //!   `ServiceAccount`), writes to the object ignore `status` and writes to `/status` take
 //!   only `status`.
