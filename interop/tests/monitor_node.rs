@@ -96,8 +96,8 @@ async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
         addr("tars.tarsquerystat.QueryObj"),
         addr("tars.tarsqueryproperty.QueryObj"),
     );
-    let stat = plane.stat().aggregator.clone();
-    let property = plane.property().aggregator.clone();
+    let stat = plane.stat().expect("stat runs").aggregator.clone();
+    let property = plane.property().expect("property runs").aggregator.clone();
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(plane.run(shutdown.clone()));
 
@@ -194,7 +194,7 @@ async fn node_rpc_automatic_call_statistics_reach_the_stat_service() {
         addr("tars.tarsstat.StatObj"),
         addr("tars.tarsquerystat.QueryObj"),
     );
-    let stat = plane.stat().aggregator.clone();
+    let stat = plane.stat().expect("stat runs").aggregator.clone();
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(plane.run(shutdown.clone()));
     let echo = Server::new(ServerConfig::default())

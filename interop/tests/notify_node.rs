@@ -23,7 +23,7 @@ async fn node_alarms_are_findable_in_the_store_within_two_seconds() {
         .find(|s| s.object == "tars.tarsnotify.NotifyObj")
         .map(|s| s.addr)
         .expect("served");
-    let Sink::Sqlite(db) = plane.sink().clone() else {
+    let Sink::Sqlite(db) = plane.sink().expect("a store").clone() else {
         panic!("the embedded store is SQLite");
     };
     let shutdown = CancellationToken::new();

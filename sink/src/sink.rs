@@ -29,6 +29,19 @@ impl Sink {
         }
     }
 
+    /// Whether documents can be taken without loss: SQLite while its writer runs;
+    /// Elasticsearch while the spool (or, without one, the memory queue) has room, whether or
+    /// not Elasticsearch itself is reachable right now.
+    ///
+    /// # Errors
+    /// Why not, for `/readyz`.
+    pub fn readiness(&self) -> std::result::Result<(), String> {
+        match self {
+            Self::Elasticsearch(es) => es.readiness(),
+            Self::Sqlite(db) => db.readiness(),
+        }
+    }
+
     /// Creates the lifecycle policy and template of an index family (Elasticsearch only;
     /// the SQLite store needs none).
     ///

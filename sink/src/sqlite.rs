@@ -67,6 +67,18 @@ impl SqliteSink {
         Ok(Self { tx, metrics })
     }
 
+    /// `Ok` while the writer thread runs.
+    ///
+    /// # Errors
+    /// The writer has stopped.
+    pub fn readiness(&self) -> std::result::Result<(), String> {
+        if self.tx.is_closed() {
+            Err("the SQLite writer has stopped".to_owned())
+        } else {
+            Ok(())
+        }
+    }
+
     /// Queues a batch; the receipt resolves once it is committed.
     ///
     /// # Errors

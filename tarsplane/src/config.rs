@@ -34,6 +34,21 @@ pub struct Config {
     pub log: tars_log::Config,
     /// The registry.
     pub registry: registry::Config,
+    /// The admin HTTP port (`/metrics`, `/healthz`, `/readyz`).
+    pub admin: crate::admin::AdminConfig,
+    /// Log line format on stderr: `text` or `json` (one JSON object per line).
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 impl Default for Config {
@@ -49,6 +64,8 @@ impl Default for Config {
             // `data/remote_app_log`; K8SFramework's is /usr/local/app/tars/remote_app_log.
             log: embedded.log,
             registry: embedded.registry,
+            admin: embedded.admin,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -93,6 +110,7 @@ impl Config {
         self.notify.validate()?;
         self.log.validate()?;
         self.registry.validate()?;
+        self.admin.address()?;
         Ok(())
     }
 
@@ -112,6 +130,9 @@ impl Config {
             notify: self.notify.clone(),
             log: self.log.clone(),
             registry: self.registry.clone(),
+            admin: self.admin.clone(),
+            services: crate::objects::Service::ALL.to_vec(),
+            route_locally: true,
             kubernetes_namespace: self.kubernetes_namespace.clone(),
         }
     }
@@ -156,6 +177,15 @@ mod tests {
                 "sink.elasticsearch.nodes",
             ),
             ("[log.log_types]\nweekly = [\"A.B.c\"]\n", "log.log_types"),
+            ("[admin]\nlisten = \"nowhere\"\n", "admin.listen"),
+            (
+                "[registry]\nstale_after_secs = 0\n",
+                "registry.stale_after_secs",
+            ),
+            (
+                "[registry.routes]\n\"A.B\" = [{ host = \"h\", port = 1 }]\n",
+                "registry.routes",
+            ),
         ] {
             let err = Config::parse(text, no_env).expect_err(text);
             assert!(err.contains(key), "{text}: {err}");

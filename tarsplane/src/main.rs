@@ -46,6 +46,20 @@ enum Command {
         /// options are then ignored.
         #[arg(long, value_name = "FILE")]
         config: Option<std::path::PathBuf>,
+        /// Listen on OS-chosen ports instead of the standard ones (tests; the banner says
+        /// where).
+        #[arg(long, hide = true)]
+        ephemeral_ports: bool,
+    },
+    /// Run one service (one Kubernetes workload) on its standard port(s), plus the admin port.
+    Serve {
+        /// The service.
+        #[arg(value_enum)]
+        service: ServiceArg,
+        /// A TOML configuration file (`tarsplane config default` prints every key); without
+        /// one, the embedded defaults.
+        #[arg(long, value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
     },
     /// Check a configuration file, or print the defaults.
     Config {
@@ -76,6 +90,39 @@ enum ConfigAction {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum ServiceArg {
+    /// `tars.tarsregistry.QueryObj` (17890) and `RegistryObj` (17891).
+    Registry,
+    /// `tars.tarsstat.StatObj` (17000).
+    Stat,
+    /// `tars.tarsproperty.PropertyObj` (14000).
+    Property,
+    /// `tars.tarsnotify.NotifyObj` (13111).
+    Notify,
+    /// `tars.tarslog.LogObj` (12111).
+    Log,
+    /// `tars.tarsquerystat.QueryObj` (16000).
+    Querystat,
+    /// `tars.tarsqueryproperty.QueryObj` (15000).
+    Queryproperty,
+}
+
+impl ServiceArg {
+    fn service(self) -> tarsplane::objects::Service {
+        use tarsplane::objects::Service;
+        match self {
+            ServiceArg::Registry => Service::Registry,
+            ServiceArg::Stat => Service::Stat,
+            ServiceArg::Property => Service::Property,
+            ServiceArg::Notify => Service::Notify,
+            ServiceArg::Log => Service::Log,
+            ServiceArg::Querystat => Service::QueryStat,
+            ServiceArg::Queryproperty => Service::QueryProperty,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum InputArg {
     /// A frame if the first 4 bytes equal the length, bare fields otherwise.
     Auto,
@@ -94,10 +141,15 @@ fn main() -> std::process::ExitCode {
             elasticsearch,
             kubernetes_namespace,
             config,
+            ephemeral_ports,
         } => {
+            let mut log_format = log_format_from_env();
             let options = if let Some(file) = config {
                 match tarsplane::config::Config::load(&file) {
-                    Ok(config) => config.options(),
+                    Ok(config) => {
+                        log_format = config.log_format;
+                        config.options()
+                    }
                     Err(error) => return config_error(&error),
                 }
             } else {
@@ -109,7 +161,22 @@ fn main() -> std::process::ExitCode {
                 options.kubernetes_namespace = kubernetes_namespace;
                 options
             };
-            up(&options)
+            let mut options = options;
+            options.ephemeral = ephemeral_ports;
+            up(&options, log_format)
+        }
+        Command::Serve { service, config } => {
+            let config = match config {
+                Some(file) => match tarsplane::config::Config::load(&file) {
+                    Ok(config) => config,
+                    Err(error) => return config_error(&error),
+                },
+                None => tarsplane::config::Config::default(),
+            };
+            let mut options = config.options();
+            options.services = vec![service.service()];
+            options.route_locally = false;
+            up(&options, config.log_format)
         }
         Command::Config { action } => match action {
             ConfigAction::Default => {
@@ -142,13 +209,33 @@ fn config_error(error: &str) -> std::process::ExitCode {
     std::process::ExitCode::from(64)
 }
 
-fn up(options: &tarsplane::up::Options) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+/// `TARSPLANE_LOG_FORMAT=json` when no configuration file says otherwise.
+const ENV_LOG_FORMAT: &str = "TARSPLANE_LOG_FORMAT";
+
+fn log_format_from_env() -> tarsplane::config::LogFormat {
+    match std::env::var(ENV_LOG_FORMAT).as_deref() {
+        Ok("json") => tarsplane::config::LogFormat::Json,
+        _ => tarsplane::config::LogFormat::Text,
+    }
+}
+
+fn init_tracing(format: tarsplane::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        tarsplane::config::LogFormat::Json => builder.json().flatten_event(true).init(),
+        tarsplane::config::LogFormat::Text => builder.init(),
+    }
+}
+
+fn up(
+    options: &tarsplane::up::Options,
+    log_format: tarsplane::config::LogFormat,
+) -> anyhow::Result<()> {
+    init_tracing(log_format);
     let runtime = tokio::runtime::Runtime::new().context("start the async runtime")?;
     runtime.block_on(async {
         let plane = tarsplane::up::start(options)
@@ -161,6 +248,9 @@ fn up(options: &tarsplane::up::Options) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION"),
             options.store()
         )?;
+        if let Some(addr) = plane.admin_addr {
+            writeln!(stdout, "  admin (/metrics /healthz /readyz)  {addr}")?;
+        }
         for s in &plane.served {
             let what = if s.implemented {
                 "ready"

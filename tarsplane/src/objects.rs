@@ -15,3 +15,68 @@ pub const FRAMEWORK_OBJECTS: &[(&str, u16, &str)] = &[
         "property (monitor query)",
     ),
 ];
+
+/// A service `tarsplane serve` can run alone (one per Kubernetes workload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// `tars.tarsregistry.QueryObj` and `RegistryObj`.
+    Registry,
+    /// `tars.tarsstat.StatObj`.
+    Stat,
+    /// `tars.tarsproperty.PropertyObj`.
+    Property,
+    /// `tars.tarsnotify.NotifyObj`.
+    Notify,
+    /// `tars.tarslog.LogObj`.
+    Log,
+    /// `tars.tarsquerystat.QueryObj`.
+    QueryStat,
+    /// `tars.tarsqueryproperty.QueryObj`.
+    QueryProperty,
+}
+
+impl Service {
+    /// Every service, as `tarsplane up` runs them.
+    pub const ALL: [Service; 7] = [
+        Service::Registry,
+        Service::Stat,
+        Service::Property,
+        Service::Notify,
+        Service::Log,
+        Service::QueryStat,
+        Service::QueryProperty,
+    ];
+
+    /// The name on the command line (`tarsplane serve <name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Registry => "registry",
+            Service::Stat => "stat",
+            Service::Property => "property",
+            Service::Notify => "notify",
+            Service::Log => "log",
+            Service::QueryStat => "querystat",
+            Service::QueryProperty => "queryproperty",
+        }
+    }
+
+    /// The service named `name`.
+    pub fn from_name(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The service that serves `object`.
+    pub fn of_object(object: &str) -> Option<Service> {
+        Some(match object {
+            "tars.tarsregistry.QueryObj" | "tars.tarsregistry.RegistryObj" => Service::Registry,
+            "tars.tarsstat.StatObj" => Service::Stat,
+            "tars.tarsproperty.PropertyObj" => Service::Property,
+            "tars.tarsnotify.NotifyObj" => Service::Notify,
+            "tars.tarslog.LogObj" => Service::Log,
+            "tars.tarsquerystat.QueryObj" => Service::QueryStat,
+            "tars.tarsqueryproperty.QueryObj" => Service::QueryProperty,
+            _ => return None,
+        })
+    }
+}

@@ -1,9 +1,10 @@
-//! `tarsplane up`: every framework object on its standard port, on embedded defaults.
+//! Starting the services: `tarsplane up` runs every framework object on its standard port on
+//! embedded defaults; `tarsplane serve <service>` runs one service (one Kubernetes workload).
 //!
 //! Each object gets its own listener, as in K8SFramework. Log writes files under the data
-//! directory; stat and property (with their monitor query objects) and notify run on the sink: the SQLite file in the data directory, or Elasticsearch when
-//! configured. Objects whose service is not in this build answer `tars_ping`, and any other call
-//! with `-4` (no such servant) and a description saying so.
+//! directory; stat and property (with their monitor query objects) and notify run on the sink:
+//! the SQLite file in the data directory, or Elasticsearch when configured. The registry reads
+//! its YAML file (or Kubernetes). Every process also serves the admin port (`crate::admin`).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -18,7 +19,8 @@ use tars_rpc::{BoundServer, Servant, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::objects::FRAMEWORK_OBJECTS;
+use crate::admin::{Admin, AdminConfig};
+use crate::objects::{FRAMEWORK_OBJECTS, Service};
 
 /// How long shutdown waits for Elasticsearch to take the last documents before spooling them.
 const SINK_GRACE: Duration = Duration::from_secs(10);
@@ -44,6 +46,15 @@ pub enum Error {
     /// The Kubernetes API is not reachable with the ambient configuration.
     #[error("connect to Kubernetes")]
     Kubernetes(#[source] notify::pods::KubeError),
+    /// The admin port could not be bound.
+    #[error("bind the admin port {addr}")]
+    BindAdmin {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The registry could not start.
     #[error("start the registry")]
     Registry(#[source] registry::Error),
@@ -77,6 +88,12 @@ pub struct Options {
     pub log: tars_log::Config,
     /// The registry.
     pub registry: registry::Config,
+    /// The admin HTTP port.
+    pub admin: AdminConfig,
+    /// The services to run (`up`: all of them).
+    pub services: Vec<Service>,
+    /// Route every framework object to this process's listeners in the registry (`up`).
+    pub route_locally: bool,
     /// Resolve notify reporters to pod names by watching this namespace's TARS pods (needs a
     /// Kubernetes configuration: in-cluster, or `KUBECONFIG`).
     pub kubernetes_namespace: Option<String>,
@@ -106,6 +123,9 @@ impl Options {
                 file: data_dir.join("registry.yaml"),
                 ..registry::Config::default()
             },
+            admin: AdminConfig::default(),
+            services: Service::ALL.to_vec(),
+            route_locally: true,
             kubernetes_namespace: None,
         }
     }
@@ -139,82 +159,79 @@ pub struct Plane {
     servers: Vec<BoundServer>,
     /// What is served where.
     pub served: Vec<Served>,
-    sink: Sink,
-    stat: Stat,
-    property: Property,
-    notify_writer: notify::NotifyWriter,
-    log: tars_log::LogServant,
+    /// Where the admin port (`/metrics`, `/healthz`, `/readyz`) listens, if on.
+    pub admin_addr: Option<SocketAddr>,
+    admin: Option<(tokio::net::TcpListener, Admin)>,
+    sink: Option<Sink>,
+    stat: Option<Stat>,
+    property: Option<Property>,
+    notify_writer: Option<notify::NotifyWriter>,
+    log: Option<tars_log::LogServant>,
     pod_watch: CancellationToken,
-    registry: registry::Service,
+    registry: Option<registry::Service>,
 }
 
-/// Starts the store and the services and binds every framework object.
+/// The services' running parts, each present when a selected service needs it.
+#[derive(Debug, Default)]
+struct Parts {
+    sink: Option<Sink>,
+    stat: Option<Stat>,
+    property: Option<Property>,
+    notify: Option<(notify::NotifyServant, notify::NotifyWriter)>,
+    log: Option<tars_log::LogServant>,
+}
+
+/// Starts the store and the selected services and binds their objects.
 ///
 /// # Errors
 /// An invalid setting, a store that cannot be opened, or a port that cannot be bound.
 pub async fn start(options: &Options) -> Result<Plane, Error> {
-    let sink = Sink::start(&options.sink, sink::Metrics::default()).map_err(Error::Sink)?;
-    let stat = Stat::start(&options.stat, sink.clone(), aggregate::Metrics::default())
-        .map_err(Error::Config)?;
-    let property = Property::start(
-        &options.property,
-        sink.clone(),
-        aggregate::Metrics::default(),
-    )
-    .map_err(Error::Config)?;
-    let log = tars_log::start(
-        &options.log,
-        Some(sink.clone()),
-        tars_log::Metrics::default(),
-    )
-    .map_err(Error::Config)?;
-    let (notify_servant, notify_writer) =
-        notify::start(&options.notify, sink.clone(), notify::Metrics::default())
-            .map_err(Error::Config)?;
+    let wants = |service| options.services.contains(&service);
+    let mut metrics = prometheus_client::registry::Registry::default();
+    let rpc_metrics = tars_rpc::Metrics::register(&mut metrics);
+    let mut parts = start_parts(options, &mut metrics).await?;
     let pod_watch = CancellationToken::new();
     let kubernetes = match &options.kubernetes_namespace {
-        Some(namespace) => Some(registry::Kubernetes {
-            client: kube::Client::try_default()
-                .await
-                .map_err(Error::Kubernetes)?,
-            namespace: namespace.clone(),
-        }),
-        None => None,
+        Some(namespace) if wants(Service::Registry) || wants(Service::Notify) => {
+            Some(registry::Kubernetes {
+                client: kube::Client::try_default()
+                    .await
+                    .map_err(Error::Kubernetes)?,
+                namespace: namespace.clone(),
+            })
+        }
+        _ => None,
     };
-    if let Some(kube) = &kubernetes {
+    if let (Some(kube), Some((notify_servant, _))) = (&kubernetes, &parts.notify) {
         let (client, namespace) = (kube.client.clone(), kube.namespace.clone());
         let (pods, stop) = (notify_servant.pod_names(), pod_watch.clone());
         tokio::spawn(async move {
             notify::pods::watch_pods(client, &namespace, pods, stop).await;
         });
     }
-    for spec in [
-        stat.index_spec().clone(),
-        property.index_spec().clone(),
-        notify::index_spec(&options.notify),
-        tars_log::ship_index_spec(&options.log),
-    ] {
-        sink.register_index(spec).await.map_err(Error::Sink)?;
-    }
     // Bind first, so the registry can route every framework object to its listener.
     let listeners = bind_all(options).await?;
-    let registry = start_registry(options, &listeners, kubernetes, pod_watch.clone()).await?;
+    let registry = if wants(Service::Registry) {
+        let registry_metrics = registry::Metrics::register(&mut metrics);
+        Some(
+            start_registry(
+                options,
+                &listeners,
+                kubernetes,
+                registry_metrics,
+                pod_watch.clone(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let mut servers = Vec::new();
     let mut served = Vec::new();
-    for (&(object, _, service), listener) in FRAMEWORK_OBJECTS.iter().zip(listeners) {
-        let servant: Option<Arc<dyn Servant>> = match object {
-            "tars.tarsregistry.QueryObj" => Some(Arc::new(registry.query.clone())),
-            "tars.tarsregistry.RegistryObj" => Some(Arc::new(registry.registry_servant.clone())),
-            "tars.tarsstat.StatObj" => Some(Arc::new(stat.servant())),
-            "tars.tarsquerystat.QueryObj" => Some(Arc::new(stat.query_servant())),
-            "tars.tarsproperty.PropertyObj" => Some(Arc::new(property.servant())),
-            "tars.tarsqueryproperty.QueryObj" => Some(Arc::new(property.query_servant())),
-            "tars.tarsnotify.NotifyObj" => Some(Arc::new(notify_servant.clone())),
-            "tars.tarslog.LogObj" => Some(Arc::new(log.clone())),
-            _ => None,
-        };
+    for (object, service, listener) in listeners {
+        let servant = servant_for(object, &parts, registry.as_ref());
         let implemented = servant.is_some();
-        let mut rpc = Server::new(ServerConfig::default());
+        let mut rpc = Server::new(ServerConfig::default()).metrics(rpc_metrics.clone());
         if let Some(servant) = servant {
             rpc = rpc.servant(object, servant);
         }
@@ -230,24 +247,154 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         servers.push(bound);
     }
     // Only the listener holds the servant now: when it stops, the notify writer's queue closes.
-    drop(notify_servant);
+    let notify_writer = parts.notify.take().map(|(_, writer)| writer);
+    let admin = bind_admin(options, metrics, &parts, registry.as_ref()).await?;
     Ok(Plane {
         servers,
         served,
-        sink,
-        stat,
-        property,
+        admin_addr: admin.as_ref().and_then(|(l, _)| l.local_addr().ok()),
+        admin,
+        sink: parts.sink,
+        stat: parts.stat,
+        property: parts.property,
         notify_writer,
-        log,
+        log: parts.log,
         pod_watch,
         registry,
     })
 }
 
-/// Binds every framework object's port (OS-chosen ones when `ephemeral`).
-async fn bind_all(options: &Options) -> Result<Vec<tokio::net::TcpListener>, Error> {
+/// Starts the store and the service parts the selected services need.
+async fn start_parts(
+    options: &Options,
+    metrics: &mut prometheus_client::registry::Registry,
+) -> Result<Parts, Error> {
+    let wants = |service| options.services.contains(&service);
+    let mut parts = Parts::default();
+    let needs_sink = options.services.iter().any(|s| {
+        matches!(
+            s,
+            Service::Stat
+                | Service::Property
+                | Service::Notify
+                | Service::QueryStat
+                | Service::QueryProperty
+        )
+    }) || (wants(Service::Log) && options.log.ship_to_sink);
+    if !needs_sink {
+        if wants(Service::Log) {
+            let log_metrics = tars_log::Metrics::register(metrics);
+            parts.log =
+                Some(tars_log::start(&options.log, None, log_metrics).map_err(Error::Config)?);
+        }
+        return Ok(parts);
+    }
+    let sink = Sink::start(&options.sink, sink::Metrics::register(metrics)).map_err(Error::Sink)?;
+    let mut specs = Vec::new();
+    if wants(Service::Stat) || wants(Service::QueryStat) {
+        let m = aggregate::Metrics::register(metrics, "tars_stat");
+        let stat = Stat::start(&options.stat, sink.clone(), m).map_err(Error::Config)?;
+        specs.push(stat.index_spec().clone());
+        parts.stat = Some(stat);
+    }
+    if wants(Service::Property) || wants(Service::QueryProperty) {
+        let m = aggregate::Metrics::register(metrics, "tars_property");
+        let property =
+            Property::start(&options.property, sink.clone(), m).map_err(Error::Config)?;
+        specs.push(property.index_spec().clone());
+        parts.property = Some(property);
+    }
+    if wants(Service::Log) {
+        let m = tars_log::Metrics::register(metrics);
+        parts.log =
+            Some(tars_log::start(&options.log, Some(sink.clone()), m).map_err(Error::Config)?);
+        specs.push(tars_log::ship_index_spec(&options.log));
+    }
+    if wants(Service::Notify) {
+        let m = notify::Metrics::register(metrics);
+        parts.notify =
+            Some(notify::start(&options.notify, sink.clone(), m).map_err(Error::Config)?);
+        specs.push(notify::index_spec(&options.notify));
+    }
+    for spec in specs {
+        sink.register_index(spec).await.map_err(Error::Sink)?;
+    }
+    parts.sink = Some(sink);
+    Ok(parts)
+}
+
+fn servant_for(
+    object: &str,
+    parts: &Parts,
+    registry: Option<&registry::Service>,
+) -> Option<Arc<dyn Servant>> {
+    match object {
+        "tars.tarsregistry.QueryObj" => Some(Arc::new(registry?.query.clone())),
+        "tars.tarsregistry.RegistryObj" => Some(Arc::new(registry?.registry_servant.clone())),
+        "tars.tarsstat.StatObj" => Some(Arc::new(parts.stat.as_ref()?.servant())),
+        "tars.tarsquerystat.QueryObj" => Some(Arc::new(parts.stat.as_ref()?.query_servant())),
+        "tars.tarsproperty.PropertyObj" => Some(Arc::new(parts.property.as_ref()?.servant())),
+        "tars.tarsqueryproperty.QueryObj" => {
+            Some(Arc::new(parts.property.as_ref()?.query_servant()))
+        }
+        "tars.tarsnotify.NotifyObj" => Some(Arc::new(parts.notify.as_ref()?.0.clone())),
+        "tars.tarslog.LogObj" => Some(Arc::new(parts.log.as_ref()?.clone())),
+        _ => None,
+    }
+}
+
+/// Binds the admin port with its readiness checks (none when `admin.listen` is empty).
+async fn bind_admin(
+    options: &Options,
+    metrics: prometheus_client::registry::Registry,
+    parts: &Parts,
+    registry: Option<&registry::Service>,
+) -> Result<Option<(tokio::net::TcpListener, Admin)>, Error> {
+    let Some(mut addr) = options.admin.address().map_err(Error::Config)? else {
+        return Ok(None);
+    };
+    if options.ephemeral {
+        addr.set_port(0);
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::BindAdmin { addr, source })?;
+    let mut admin = Admin::new(metrics);
+    if let Some(registry) = registry {
+        let registry = registry.registry.clone();
+        admin.check(
+            "registry",
+            Box::new(move || {
+                let readiness = registry.readiness();
+                match (readiness.ready, readiness.synced, readiness.stale_for) {
+                    (true, _, _) => Ok(()),
+                    (false, false, _) => Err("initial sync not done".to_owned()),
+                    (false, true, stale) => Err(format!(
+                        "stale: source failing for {:.0} s",
+                        stale.map_or(0.0, |d| d.as_secs_f64())
+                    )),
+                }
+            }),
+        );
+    }
+    if let Some(sink) = &parts.sink {
+        let sink = sink.clone();
+        admin.check("store", Box::new(move || sink.readiness()));
+    }
+    Ok(Some((listener, admin)))
+}
+
+/// Binds the port of every object of the selected services (OS-chosen ports when
+/// `ephemeral`): `(object, service label, listener)`.
+async fn bind_all(
+    options: &Options,
+) -> Result<Vec<(&'static str, &'static str, tokio::net::TcpListener)>, Error> {
     let mut listeners = Vec::new();
-    for &(object, port, _) in FRAMEWORK_OBJECTS {
+    for &(object, port, label) in FRAMEWORK_OBJECTS {
+        let selected = Service::of_object(object).is_some_and(|s| options.services.contains(&s));
+        if !selected {
+            continue;
+        }
         let port = if options.ephemeral { 0 } else { port };
         let addr = SocketAddr::new(options.host, port);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -256,7 +403,7 @@ async fn bind_all(options: &Options) -> Result<Vec<tokio::net::TcpListener>, Err
                 object,
                 source: tars_rpc::Error::BindFailed { addr, source },
             })?;
-        listeners.push(listener);
+        listeners.push((object, label, listener));
     }
     Ok(listeners)
 }
@@ -265,18 +412,21 @@ async fn bind_all(options: &Options) -> Result<Vec<tokio::net::TcpListener>, Err
 /// win), writing the sample file first when the file source has none.
 async fn start_registry(
     options: &Options,
-    listeners: &[tokio::net::TcpListener],
+    listeners: &[(&'static str, &'static str, tokio::net::TcpListener)],
     kubernetes: Option<registry::Kubernetes>,
+    metrics: registry::Metrics,
     shutdown: CancellationToken,
 ) -> Result<registry::Service, Error> {
     let mut config = options.registry.clone();
-    let mut routes = local_routes(options.host, listeners);
-    routes.append(&mut config.routes);
-    config.routes = routes;
+    if options.route_locally {
+        let mut routes = local_routes(options.host, listeners);
+        routes.append(&mut config.routes);
+        config.routes = routes;
+    }
     if config.source == registry::Source::File {
         write_sample(&config.file)?;
     }
-    registry::start(&config, kubernetes, registry::Metrics::default(), shutdown)
+    registry::start(&config, kubernetes, metrics, shutdown)
         .await
         .map_err(Error::Registry)
 }
@@ -285,17 +435,16 @@ async fn start_registry(
 /// (loopback when listening on every interface) and the bound port.
 fn local_routes(
     host: IpAddr,
-    listeners: &[tokio::net::TcpListener],
+    listeners: &[(&'static str, &'static str, tokio::net::TcpListener)],
 ) -> BTreeMap<String, Vec<registry::routes::RouteEndpoint>> {
     let advertised = if host.is_unspecified() {
         IpAddr::from([127, 0, 0, 1])
     } else {
         host
     };
-    FRAMEWORK_OBJECTS
+    listeners
         .iter()
-        .zip(listeners)
-        .filter_map(|(&(object, _, _), listener)| {
+        .filter_map(|(object, _, listener)| {
             let port = listener.local_addr().ok()?.port();
             let endpoint = registry::routes::RouteEndpoint {
                 host: advertised.to_string(),
@@ -303,7 +452,7 @@ fn local_routes(
                 timeout_ms: registry::routes::SELF_TIMEOUT_MS,
                 tcp: true,
             };
-            Some((object.to_owned(), vec![endpoint]))
+            Some(((*object).to_owned(), vec![endpoint]))
         })
         .collect()
 }
@@ -327,35 +476,46 @@ fn write_sample(path: &Path) -> Result<(), Error> {
 }
 
 impl Plane {
-    /// The document store, for tests.
-    pub fn sink(&self) -> &Sink {
-        &self.sink
+    /// The document store, when a running service uses one.
+    pub fn sink(&self) -> Option<&Sink> {
+        self.sink.as_ref()
     }
 
     /// The stat service (its window can be closed on demand in tests).
-    pub fn stat(&self) -> &Stat {
-        &self.stat
+    pub fn stat(&self) -> Option<&Stat> {
+        self.stat.as_ref()
     }
 
     /// The property service.
-    pub fn property(&self) -> &Property {
-        &self.property
+    pub fn property(&self) -> Option<&Property> {
+        self.property.as_ref()
     }
 
     /// The registry.
-    pub fn registry(&self) -> &registry::Registry {
-        &self.registry.registry
+    pub fn registry(&self) -> Option<&registry::Registry> {
+        self.registry.as_ref().map(|r| &r.registry)
     }
 
     /// Serves until `shutdown` is cancelled; then drains every listener, flushes the last
-    /// (partial) minute of stat and property, and closes the store.
+    /// (partial) minute of stat and property, and closes the store. The admin port answers
+    /// until the end.
     pub async fn run(self, shutdown: CancellationToken) {
+        let admin_stop = CancellationToken::new();
+        let admin = self
+            .admin
+            .map(|(listener, admin)| tokio::spawn(admin.serve(listener, admin_stop.clone())));
         let flush = CancellationToken::new();
         let flushers = TaskTracker::new();
-        flushers.spawn(self.stat.aggregator.clone().run(flush.clone()));
-        flushers.spawn(self.property.aggregator.clone().run(flush.clone()));
-        // Ends once the notify listener has stopped and its queue is written.
-        flushers.spawn(self.notify_writer.run());
+        if let Some(stat) = &self.stat {
+            flushers.spawn(stat.aggregator.clone().run(flush.clone()));
+        }
+        if let Some(property) = &self.property {
+            flushers.spawn(property.aggregator.clone().run(flush.clone()));
+        }
+        if let Some(writer) = self.notify_writer {
+            // Ends once the notify listener has stopped and its queue is written.
+            flushers.spawn(writer.run());
+        }
         flushers.close();
         let servers = TaskTracker::new();
         for server in self.servers {
@@ -364,11 +524,21 @@ impl Plane {
         servers.close();
         servers.wait().await;
         self.pod_watch.cancel();
-        self.registry.closed().await;
+        if let Some(registry) = &self.registry {
+            registry.closed().await;
+        }
         flush.cancel();
-        self.log.flush().await;
+        if let Some(log) = &self.log {
+            log.flush().await;
+        }
         flushers.wait().await;
-        self.sink.close(SINK_GRACE).await;
+        if let Some(sink) = &self.sink {
+            sink.close(SINK_GRACE).await;
+        }
+        admin_stop.cancel();
+        if let Some(admin) = admin {
+            let _ = admin.await;
+        }
     }
 }
 

@@ -132,3 +132,45 @@ async fn the_registry_resolves_every_framework_object_to_its_listener() {
         .expect("up stops on shutdown")
         .expect("task");
 }
+
+/// `tarsplane serve <service>`: only that service's objects listen and only what it needs
+/// starts (no store for the registry).
+#[tokio::test]
+async fn one_service_runs_alone() {
+    use tarsplane::objects::Service;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options =
+        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
+    options.ephemeral = true;
+    options.services = vec![Service::Registry];
+    options.route_locally = false;
+    let plane = tarsplane::up::start(&options).await.expect("start");
+    let objects: Vec<&str> = plane.served.iter().map(|s| s.object).collect();
+    assert_eq!(
+        objects,
+        [
+            "tars.tarsregistry.QueryObj",
+            "tars.tarsregistry.RegistryObj"
+        ]
+    );
+    assert!(plane.sink().is_none() && plane.stat().is_none());
+    assert!(plane.registry().expect("registry runs").readiness().ready);
+    assert!(plane.admin_addr.is_some());
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(plane.run(shutdown.clone()));
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("stops")
+        .expect("task");
+
+    let mut options =
+        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
+    options.ephemeral = true;
+    options.services = vec![Service::Stat];
+    let plane = tarsplane::up::start(&options).await.expect("start");
+    let objects: Vec<&str> = plane.served.iter().map(|s| s.object).collect();
+    assert_eq!(objects, ["tars.tarsstat.StatObj"]);
+    assert!(plane.registry().is_none() && plane.property().is_none());
+    assert!(plane.sink().is_some() && plane.stat().is_some());
+}

@@ -126,6 +126,30 @@ impl EsSink {
         self.recovered
     }
 
+    /// `Ok` while documents can be taken without loss: the spool has room (or, without a
+    /// spool, the memory queue does), whether or not Elasticsearch is reachable right now.
+    ///
+    /// # Errors
+    /// Why not, for `/readyz`.
+    pub fn readiness(&self) -> std::result::Result<(), String> {
+        let shared = &self.shared;
+        let spool = &shared.config.spool;
+        if spool.enabled {
+            let used = u64::try_from(shared.metrics.spool_bytes.get()).unwrap_or(0);
+            if used >= spool.max_bytes {
+                return Err(format!(
+                    "spool full ({used} of {} bytes): Elasticsearch has not taken documents",
+                    spool.max_bytes
+                ));
+            }
+        } else if shared.queue.available_permits() == 0 {
+            return Err(
+                "memory queue full and no spool: Elasticsearch has not taken documents".to_owned(),
+            );
+        }
+        Ok(())
+    }
+
     /// Creates (or updates) the lifecycle policy and index template of `spec`.
     ///
     /// # Errors
