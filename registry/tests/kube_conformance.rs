@@ -88,6 +88,28 @@ async fn eventually<T: PartialEq + std::fmt::Debug>(what: &str, want: &T, got: i
     }
 }
 
+async fn start(cluster: &Cluster, shutdown: CancellationToken) -> registry::Service {
+    let config = registry::Config {
+        initial_sync_timeout_secs: 20,
+        reconciler: registry::ReconcilerConfig {
+            enabled: false,
+            ..registry::ReconcilerConfig::default()
+        },
+        ..registry::Config::default()
+    };
+    registry::start(
+        &config,
+        Some(registry::Kubernetes {
+            client: cluster.client.clone(),
+            namespace: cluster.namespace.clone(),
+        }),
+        registry::Metrics::default(),
+        shutdown,
+    )
+    .await
+    .expect("registry starts")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookups_follow_tendpoints_written_through_the_api() {
     let cluster = cluster().await;
@@ -99,26 +121,8 @@ async fn lookups_follow_tendpoints_written_through_the_api() {
     let name = "conform-ance";
     let _ = api.delete(name, &DeleteParams::default()).await;
 
-    let config = registry::Config {
-        initial_sync_timeout_secs: 20,
-        reconciler: registry::ReconcilerConfig {
-            enabled: false,
-            ..registry::ReconcilerConfig::default()
-        },
-        ..registry::Config::default()
-    };
     let shutdown = CancellationToken::new();
-    let service = registry::start(
-        &config,
-        Some(registry::Kubernetes {
-            client: cluster.client.clone(),
-            namespace: cluster.namespace.clone(),
-        }),
-        registry::Metrics::default(),
-        shutdown.clone(),
-    )
-    .await
-    .expect("registry starts");
+    let service = start(&cluster, shutdown.clone()).await;
     let registry = service.registry.clone();
     let hosts = move || -> (Vec<String>, Vec<String>) {
         let (a, i) = registry.snapshot().resolve("Conform.Ance.ConformObj");
