@@ -3,7 +3,15 @@
 //! The Node project is installed by the README's test command (`scripts/test`, which runs
 //! `npm ci` there); a test that finds it missing fails with that instruction.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use tars_codec::TarsMap;
+use tars_rpc::Client;
+use tars_rpc::interfaces::monitor::{
+    Condition, MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op,
+};
 
 use bytes::BytesMut;
 use std::process::{Command, Output};
@@ -129,4 +137,60 @@ impl Servant for Echo {
             }
         })
     }
+}
+
+/// Calls `MonitorQuery.query` on `object` at `addr` for one day's rows of `master` (the
+/// `master_name` condition), summing `indexs` grouped by `groupby`: `(group key, sums)` rows.
+///
+/// # Panics
+///
+/// When the call fails or answers a non-zero `ret` (a test helper).
+pub async fn monitor_query(
+    addr: SocketAddr,
+    object: &str,
+    date: &str,
+    master: &str,
+    indexs: &[&str],
+    groupby: &[&str],
+) -> Vec<(String, Vec<f64>)> {
+    let client = Client::connect(addr).await.expect("connect");
+    let args = MonitorQueryArgs {
+        req: MonitorQueryReq {
+            uid: b"",
+            method: b"query",
+            dataid: b"",
+            date: date.as_bytes(),
+            tflag1: b"",
+            tflag2: b"",
+            conditions: vec![Condition {
+                field: b"master_name",
+                op: Op::Eq,
+                val: master.as_bytes(),
+            }],
+            indexs: indexs.iter().map(|s| s.as_bytes()).collect(),
+            groupby: groupby.iter().map(|s| s.as_bytes()).collect(),
+        },
+        rsp: MonitorQueryRsp {
+            ret: 0,
+            msg: b"",
+            last_time: b"",
+            active_db: 0,
+            total_db: 0,
+            ret_threads: Vec::new(),
+            result: TarsMap::new(),
+        },
+    };
+    let response = client
+        .call(object, "query", &args, Duration::from_secs(5))
+        .await
+        .expect("query call");
+    let result: MonitorQueryResult<'_> = response.decode().expect("query result");
+    assert_eq!(result.ret, 0, "{}", String::from_utf8_lossy(result.rsp.msg));
+    result
+        .rsp
+        .result
+        .entries()
+        .iter()
+        .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
+        .collect()
 }

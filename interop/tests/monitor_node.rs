@@ -6,71 +6,14 @@
 //! per-call statistics of `@tars/rpc` (`TARS_MONITOR=1`, `interop/node/rpc-stat-client.js`)
 //! calling a Rust echo servant.
 
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aggregate::MinuteClock;
-use std::sync::Arc;
-use tars_codec::TarsMap;
-use tars_rpc::Client;
-use tars_rpc::interfaces::monitor::{
-    Condition, MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op,
-};
-use tarsplane::up::{Options, start};
-
 use tars_rpc::{Server, ServerConfig};
-use tarsplane_interop::{Echo, run_node_async};
+use tarsplane::up::{Options, start};
+use tarsplane_interop::{Echo, monitor_query, run_node_async};
 use tokio_util::sync::CancellationToken;
-
-async fn query(
-    addr: SocketAddr,
-    object: &str,
-    date: &str,
-    master: &str,
-    indexs: &[&str],
-    groupby: &[&str],
-) -> Vec<(String, Vec<f64>)> {
-    let client = Client::connect(addr).await.expect("connect");
-    let args = MonitorQueryArgs {
-        req: MonitorQueryReq {
-            uid: b"",
-            method: b"query",
-            dataid: b"",
-            date: date.as_bytes(),
-            tflag1: b"",
-            tflag2: b"",
-            conditions: vec![Condition {
-                field: b"master_name",
-                op: Op::Eq,
-                val: master.as_bytes(),
-            }],
-            indexs: indexs.iter().map(|s| s.as_bytes()).collect(),
-            groupby: groupby.iter().map(|s| s.as_bytes()).collect(),
-        },
-        rsp: MonitorQueryRsp {
-            ret: 0,
-            msg: b"",
-            last_time: b"",
-            active_db: 0,
-            total_db: 0,
-            ret_threads: Vec::new(),
-            result: TarsMap::new(),
-        },
-    };
-    let response = client
-        .call(object, "query", &args, Duration::from_secs(5))
-        .await
-        .expect("query call");
-    let result: MonitorQueryResult<'_> = response.decode().expect("query result");
-    assert_eq!(result.ret, 0, "{}", String::from_utf8_lossy(result.rsp.msg));
-    result
-        .rsp
-        .result
-        .entries()
-        .iter()
-        .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
@@ -124,7 +67,7 @@ async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
         let minute = clock.now();
         stat.flush(&minute).await;
         property.flush(&minute).await;
-        calls = query(
+        calls = monitor_query(
             query_stat,
             "tars.tarsquerystat.QueryObj",
             &minute.date,
@@ -133,7 +76,7 @@ async fn node_reporters_aggregate_and_read_back_through_monitor_query() {
             &["slave_name", "interface_name"],
         )
         .await;
-        props = query(
+        props = monitor_query(
             query_property,
             "tars.tarsqueryproperty.QueryObj",
             &minute.date,
@@ -226,7 +169,7 @@ async fn node_rpc_automatic_call_statistics_reach_the_stat_service() {
     for _ in 0..50 {
         let minute = clock.now();
         stat.flush(&minute).await;
-        calls = query(
+        calls = monitor_query(
             query_stat,
             "tars.tarsquerystat.QueryObj",
             &minute.date,

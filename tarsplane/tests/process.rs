@@ -13,12 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tars_codec::TarsMap;
-use tars_rpc::interfaces::monitor::{
-    Condition, MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op,
-};
-use tars_rpc::{Client, Server, ServerConfig};
-use tarsplane_interop::{Echo, run_node_async};
+use tars_rpc::{Server, ServerConfig};
+use tarsplane_interop::{Echo, monitor_query, run_node_async};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
@@ -115,55 +111,6 @@ async fn node(script: &str, args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(stdout.trim()).unwrap_or(Value::Null)
-}
-
-async fn query(
-    addr: SocketAddr,
-    object: &str,
-    date: &str,
-    indexs: &[&str],
-    groupby: &[&str],
-) -> Vec<(String, Vec<f64>)> {
-    let client = Client::connect(addr).await.expect("connect");
-    let args = MonitorQueryArgs {
-        req: MonitorQueryReq {
-            uid: b"",
-            method: b"query",
-            dataid: b"",
-            date: date.as_bytes(),
-            tflag1: b"",
-            tflag2: b"",
-            conditions: vec![Condition {
-                field: b"master_name",
-                op: Op::Eq,
-                val: b"Node.Reporter",
-            }],
-            indexs: indexs.iter().map(|s| s.as_bytes()).collect(),
-            groupby: groupby.iter().map(|s| s.as_bytes()).collect(),
-        },
-        rsp: MonitorQueryRsp {
-            ret: 0,
-            msg: b"",
-            last_time: b"",
-            active_db: 0,
-            total_db: 0,
-            ret_threads: Vec::new(),
-            result: TarsMap::new(),
-        },
-    };
-    let response = client
-        .call(object, "query", &args, Duration::from_secs(5))
-        .await
-        .expect("query");
-    let result: MonitorQueryResult<'_> = response.decode().expect("result");
-    assert_eq!(result.ret, 0);
-    result
-        .rsp
-        .result
-        .entries()
-        .iter()
-        .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
-        .collect()
 }
 
 fn files(dir: &std::path::Path, echo: SocketAddr) -> std::path::PathBuf {
@@ -302,10 +249,11 @@ async fn check_read_back(config: &std::path::Path) {
         .now()
         .date;
     let again = start(config).await;
-    let calls = query(
+    let calls = monitor_query(
         again.addr("tars.tarsquerystat.QueryObj"),
         "tars.tarsquerystat.QueryObj",
         &today,
+        "Node.Reporter",
         &["succ_count", "timeout_count", "exce_count", "total_time"],
         &["slave_name", "interface_name"],
     )
@@ -317,10 +265,11 @@ async fn check_read_back(config: &std::path::Path) {
             vec![5.0, 2.0, 1.0, 700.0]
         )]
     );
-    let props = query(
+    let props = monitor_query(
         again.addr("tars.tarsqueryproperty.QueryObj"),
         "tars.tarsqueryproperty.QueryObj",
         &today,
+        "Node.Reporter",
         &["value"],
         &["property_name", "policy"],
     )

@@ -30,12 +30,26 @@ async fn call(addr: std::net::SocketAddr, object: &str, func: &str) -> (i32, Str
     (r.ret, String::from_utf8_lossy(r.result_desc).into_owned())
 }
 
+/// `up`'s embedded defaults in `dir`, on OS-chosen ports.
+fn ephemeral(dir: &std::path::Path) -> tarsplane::up::Options {
+    let mut options = tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir);
+    options.ephemeral = true;
+    options
+}
+
+/// Cancels `shutdown` and waits for the plane to stop.
+async fn stop(shutdown: &CancellationToken, running: tokio::task::JoinHandle<()>) {
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("up stops on shutdown")
+        .expect("task");
+}
+
 #[tokio::test]
 async fn every_framework_object_listens_and_answers_tars_ping() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut options =
-        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-    options.ephemeral = true;
+    let options = ephemeral(dir.path());
     let plane = tarsplane::up::start(&options).await.expect("start");
     let served = plane.served.clone();
     assert_eq!(served.len(), FRAMEWORK_OBJECTS.len());
@@ -57,11 +71,7 @@ async fn every_framework_object_listens_and_answers_tars_ping() {
             assert!(desc.contains(s.object), "{desc}");
         }
     }
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), running)
-        .await
-        .expect("up stops on shutdown")
-        .expect("task");
+    stop(&shutdown, running).await;
 }
 
 /// With nothing but the locator, a client finds every framework object: the registry routes
@@ -71,9 +81,7 @@ async fn the_registry_resolves_every_framework_object_to_its_listener() {
     use tars_rpc::interfaces::query::{FindObjectByIdArgs, FindObjectByIdResult};
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut options =
-        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-    options.ephemeral = true;
+    let options = ephemeral(dir.path());
     let plane = tarsplane::up::start(&options).await.expect("start");
     assert!(dir.path().join("registry.yaml").exists(), "sample written");
     let served = plane.served.clone();
@@ -126,11 +134,7 @@ async fn the_registry_resolves_every_framework_object_to_its_listener() {
         .expect("call");
     let result: FindObjectByIdResult<'_> = reply.decode().expect("decode");
     assert_eq!(result.endpoints[0].port, 10000);
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), running)
-        .await
-        .expect("up stops on shutdown")
-        .expect("task");
+    stop(&shutdown, running).await;
 }
 
 /// `tarsplane serve <service>`: only that service's objects listen and only what it needs
@@ -139,9 +143,7 @@ async fn the_registry_resolves_every_framework_object_to_its_listener() {
 async fn one_service_runs_alone() {
     use tarsplane::objects::Service;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut options =
-        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-    options.ephemeral = true;
+    let mut options = ephemeral(dir.path());
     options.services = vec![Service::Registry];
     options.route_locally = false;
     let plane = tarsplane::up::start(&options).await.expect("start");
@@ -158,15 +160,9 @@ async fn one_service_runs_alone() {
     assert!(plane.admin_addr.is_some());
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(plane.run(shutdown.clone()));
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), running)
-        .await
-        .expect("stops")
-        .expect("task");
+    stop(&shutdown, running).await;
 
-    let mut options =
-        tarsplane::up::Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-    options.ephemeral = true;
+    let mut options = ephemeral(dir.path());
     options.services = vec![Service::Stat];
     let plane = tarsplane::up::start(&options).await.expect("start");
     let objects: Vec<&str> = plane.served.iter().map(|s| s.object).collect();
