@@ -185,10 +185,10 @@ impl<D: Documents> Aggregator<D> {
             Ok(receipt) => {
                 let metrics = self.metrics.clone();
                 tokio::spawn(async move {
-                    if let Ok(outcome) = receipt.await {
-                        if !outcome.is_safe() {
-                            metrics.dropped("sink", (outcome.dropped + outcome.rejected) as usize);
-                        }
+                    if let Ok(outcome) = receipt.await
+                        && !outcome.is_safe()
+                    {
+                        metrics.dropped("sink", (outcome.dropped + outcome.rejected) as usize);
                     }
                 });
             }

@@ -185,12 +185,11 @@ impl Shard {
             .iter()
             .min_by_key(|(_, f)| f.last_write)
             .map(|(p, _)| p.clone());
-        if let Some(path) = oldest {
-            if let Some(mut file) = self.files.remove(&path) {
-                if let Err(error) = file.out.flush() {
-                    self.failed(&path, "flush", &error, 0);
-                }
-            }
+        if let Some(path) = oldest
+            && let Some(mut file) = self.files.remove(&path)
+            && let Err(error) = file.out.flush()
+        {
+            self.failed(&path, "flush", &error, 0);
         }
     }
 

@@ -20,7 +20,9 @@ pub const ENV_ES_API_KEY: &str = "TARSPLANE_ES_API_KEY";
 pub struct Config {
     /// Address every object listens on.
     pub host: IpAddr,
-    /// Namespace whose TARS pods name notify reporters; unset: no Kubernetes.
+    /// The Kubernetes namespace to work in: the registry watches its TEndpoints, TTemplates
+    /// and TFrameworkConfig (with `registry.source = "kubernetes"`) and reconciles its
+    /// TServers, and notify names reporters by its pods. Unset: no Kubernetes.
     pub kubernetes_namespace: Option<String>,
     /// Where documents go.
     pub sink: sink::Config,
@@ -77,7 +79,16 @@ impl Config {
     /// A syntax error, an unknown key (the message lists the valid ones), a wrong type, or a
     /// value that fails validation (the message names the key).
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        // First for the errors (line numbers, the valid keys); then over the printed defaults,
+        // so a section that sets some keys keeps `up`'s defaults for the others rather than
+        // the library's (e.g. `[registry]` alone stays on the file source).
+        let _: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut merged = toml::Table::try_from(Self::default()).map_err(|e| e.to_string())?;
+        merge(
+            &mut merged,
+            toml::from_str(text).map_err(|e| e.to_string())?,
+        );
+        let mut config: Self = merged.try_into().map_err(|e| e.to_string())?;
         if let Some(password) = env(ENV_ES_PASSWORD) {
             config.sink.elasticsearch.password = Some(sink::config::Secret::new(password));
         }
@@ -138,6 +149,18 @@ impl Config {
     }
 }
 
+/// Overlays `over` on `base`, table by table.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(value)) => merge(inner, value),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +178,21 @@ mod tests {
             Config::parse("", no_env).expect("empty is all defaults"),
             Config::default()
         );
+    }
+
+    #[test]
+    fn a_partial_section_keeps_the_printed_defaults_for_its_other_keys() {
+        let config = Config::parse(
+            "[registry]\nstale_after_secs = 5\n[log]\nipfix = false\n",
+            no_env,
+        )
+        .expect("valid");
+        let defaults = Config::default();
+        assert_eq!(config.registry.source, defaults.registry.source);
+        assert_eq!(config.registry.file, defaults.registry.file);
+        assert_eq!(config.registry.stale_after_secs, 5);
+        assert_eq!(config.log.log_path, defaults.log.log_path);
+        assert!(!config.log.ipfix);
     }
 
     #[test]

@@ -30,10 +30,12 @@ pub fn bytes_from_input(raw: &[u8]) -> Vec<u8> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    if !text.is_empty() && text.len() % 2 == 0 && text.iter().all(u8::is_ascii_hexdigit) {
-        if let Ok(bytes) = hex::decode(&text) {
-            return bytes;
-        }
+    if !text.is_empty()
+        && text.len().is_multiple_of(2)
+        && text.iter().all(u8::is_ascii_hexdigit)
+        && let Ok(bytes) = hex::decode(&text)
+    {
+        return bytes;
     }
     raw.to_vec()
 }

@@ -38,8 +38,8 @@ enum Command {
         #[arg(long = "elasticsearch", value_name = "URL")]
         elasticsearch: Vec<String>,
         /// Run against a cluster: the registry watches this namespace's TEndpoints (and
-        /// reconciles them), notify names reporters by their pods (in-cluster credentials,
-        /// else `KUBECONFIG`).
+        /// reconciles them), notify names reporters by their pods (`KUBECONFIG` or
+        /// `~/.kube/config` when present, else the in-cluster service account).
         #[arg(long = "kubernetes-namespace", value_name = "NAMESPACE")]
         kubernetes_namespace: Option<String>,
         /// A TOML configuration file (`tarsplane config default` prints every key); the other
@@ -154,6 +154,7 @@ fn main() -> std::process::ExitCode {
                 }
             } else {
                 let mut options = tarsplane::up::Options::embedded(host, &data_dir);
+                options.admin.listen = std::net::SocketAddr::new(host, 9100).to_string();
                 options.sink.elasticsearch.nodes = elasticsearch;
                 if kubernetes_namespace.is_some() {
                     options.registry.source = registry::Source::Kubernetes;
@@ -171,7 +172,10 @@ fn main() -> std::process::ExitCode {
                     Ok(config) => config,
                     Err(error) => return config_error(&error),
                 },
-                None => tarsplane::config::Config::default(),
+                None => tarsplane::config::Config {
+                    log_format: log_format_from_env(),
+                    ..tarsplane::config::Config::default()
+                },
             };
             let mut options = config.options();
             options.services = vec![service.service()];

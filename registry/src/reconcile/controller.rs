@@ -96,11 +96,11 @@ pub async fn reconcile(apis: &Apis, name: &str) -> Result<(), Error> {
     };
     let tserver = to_json(&tserver);
     let current = apis.tendpoints.get_opt(name).await?.map(|e| to_json(&e));
-    if let Some(current) = &current {
-        if !controlled_by(current, &tserver) {
-            delete_endpoint(apis, name).await?;
-            return Err(Error::ForeignEndpoint(name.to_owned()));
-        }
+    if let Some(current) = &current
+        && !controlled_by(current, &tserver)
+    {
+        delete_endpoint(apis, name).await?;
+        return Err(Error::ForeignEndpoint(name.to_owned()));
     }
     let Some(desired) = endpoint_object(&tserver) else {
         tracing::warn!(

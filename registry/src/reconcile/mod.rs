@@ -78,10 +78,9 @@ pub async fn run(
                 if leading
                     .as_ref()
                     .is_some_and(|lead| lead.renewed.elapsed() >= lease_duration)
+                    && let Some(lead) = leading.take()
                 {
-                    if let Some(lead) = leading.take() {
-                        drop(step_down(lead, &metrics, "the lease could not be renewed"));
-                    }
+                    drop(step_down(lead, &metrics, "the lease could not be renewed"));
                 }
             }
         }

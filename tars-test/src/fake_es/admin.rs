@@ -173,10 +173,10 @@ pub(crate) fn get_templates(inner: &Inner, names: Option<&str>) -> Result<Reply,
             let mut shown = body.as_object().cloned().unwrap_or_default();
             shown.insert("index_patterns".to_owned(), json!(patterns(body)));
             shown.entry("composed_of").or_insert_with(|| json!([]));
-            if let Some(Value::Object(template)) = shown.get_mut("template") {
-                if let Some(settings) = template.get_mut("settings") {
-                    *settings = normalize_settings(settings);
-                }
+            if let Some(Value::Object(template)) = shown.get_mut("template")
+                && let Some(settings) = template.get_mut("settings")
+            {
+                *settings = normalize_settings(settings);
             }
             Some(json!({ "name": name, "index_template": Value::Object(shown) }))
         })

@@ -79,16 +79,15 @@ pub(crate) fn create_index(inner: &mut Inner, name: &str, body: &[u8]) -> Result
         )
         .with("index", name));
     }
-    if let Some((template, template_body)) = inner.template_for(name) {
-        if template_body
+    if let Some((template, template_body)) = inner.template_for(name)
+        && template_body
             .get("data_stream")
             .is_some_and(Value::is_object)
-        {
-            return Err(EsError::illegal(format!(
-                "cannot create index with name [{name}], because it matches with template \
+    {
+        return Err(EsError::illegal(format!(
+            "cannot create index with name [{name}], because it matches with template \
                  [{template}] that creates data streams only, use create data stream api instead"
-            )));
-        }
+        )));
     }
     let mappings = match json_body(body)? {
         None => None,

@@ -196,12 +196,13 @@ pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
-        if byte == b'%' && i + 2 < bytes.len() {
-            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((high << 4) | low);
-                i += 3;
-                continue;
-            }
+        if byte == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((high << 4) | low);
+            i += 3;
+            continue;
         }
         out.push(if byte == b'+' && plus_is_space {
             b' '
