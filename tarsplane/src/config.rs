@@ -13,6 +13,15 @@ use crate::up::Options;
 pub const ENV_ES_PASSWORD: &str = "TARSPLANE_ES_PASSWORD";
 /// Elasticsearch API key, overriding `sink.elasticsearch.api_key`.
 pub const ENV_ES_API_KEY: &str = "TARSPLANE_ES_API_KEY";
+/// A file holding the Elasticsearch password (a mounted Kubernetes Secret); the trailing
+/// newline is dropped. `TARSPLANE_ES_PASSWORD` wins when both are set.
+pub const ENV_ES_PASSWORD_FILE: &str = "TARSPLANE_ES_PASSWORD_FILE";
+/// A file holding the Elasticsearch API key.
+pub const ENV_ES_API_KEY_FILE: &str = "TARSPLANE_ES_API_KEY_FILE";
+/// Prefix of variables that override single keys: `TARSPLANE__SINK__ELASTICSEARCH__NODES=
+/// '["http://es:9200"]'` sets `sink.elasticsearch.nodes`. The value is read as a TOML value
+/// (number, boolean, array, quoted string), or taken as a plain string when it is not one.
+pub const ENV_OVERRIDE_PREFIX: &str = "TARSPLANE__";
 
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,24 +88,60 @@ impl Config {
     /// A syntax error, an unknown key (the message lists the valid ones), a wrong type, or a
     /// value that fails validation (the message names the key).
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        Self::parse_with_overrides(text, env, std::iter::empty())
+    }
+
+    /// As [`Config::parse`], with `TARSPLANE__SECTION__KEY` overrides taken from `vars` (the
+    /// environment's variables; others are ignored) over the file's values.
+    ///
+    /// # Errors
+    /// As [`Config::parse`]; an override naming an unknown key is refused like one in the file.
+    pub fn parse_with_overrides(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, String> {
         // First for the errors (line numbers, the valid keys); then over the printed defaults,
         // so a section that sets some keys keeps `up`'s defaults for the others rather than
         // the library's (e.g. `[registry]` alone stays on the file source).
         let _: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut user: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let overrides = env_overrides(vars);
+        if !overrides.is_empty() {
+            merge(&mut user, overrides);
+            let _: Self = user
+                .clone()
+                .try_into()
+                .map_err(|e| format!("{ENV_OVERRIDE_PREFIX}* variables: {e}"))?;
+        }
         let mut merged = toml::Table::try_from(Self::default()).map_err(|e| e.to_string())?;
-        merge(
-            &mut merged,
-            toml::from_str(text).map_err(|e| e.to_string())?,
-        );
+        merge(&mut merged, user);
         let mut config: Self = merged.try_into().map_err(|e| e.to_string())?;
-        if let Some(password) = env(ENV_ES_PASSWORD) {
+        let secret = |value: Option<String>, file: &str| -> Result<Option<String>, String> {
+            match (value, env(file)) {
+                (Some(value), _) => Ok(Some(value)),
+                (None, Some(path)) => std::fs::read_to_string(&path)
+                    .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_owned()))
+                    .map_err(|e| format!("{file}: read {path}: {e}")),
+                (None, None) => Ok(None),
+            }
+        };
+        if let Some(password) = secret(env(ENV_ES_PASSWORD), ENV_ES_PASSWORD_FILE)? {
             config.sink.elasticsearch.password = Some(sink::config::Secret::new(password));
         }
-        if let Some(key) = env(ENV_ES_API_KEY) {
+        if let Some(key) = secret(env(ENV_ES_API_KEY), ENV_ES_API_KEY_FILE)? {
             config.sink.elasticsearch.api_key = Some(sink::config::Secret::new(key));
         }
         config.validate()?;
         Ok(config)
+    }
+
+    /// The embedded defaults with the environment's secrets and overrides (no file).
+    ///
+    /// # Errors
+    /// As [`Config::parse_with_overrides`].
+    pub fn from_env() -> Result<Self, String> {
+        Self::parse_with_overrides("", |name| std::env::var(name).ok(), std::env::vars())
     }
 
     /// Reads and parses a file, with the process environment's secrets.
@@ -106,7 +151,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, String> {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
-        Self::parse(&text, |name| std::env::var(name).ok())
+        Self::parse_with_overrides(&text, |name| std::env::var(name).ok(), std::env::vars())
             .map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -147,6 +192,31 @@ impl Config {
             kubernetes_namespace: self.kubernetes_namespace.clone(),
         }
     }
+}
+
+/// The `TARSPLANE__A__B=value` variables as a table `{a: {b: value}}`.
+fn env_overrides(vars: impl IntoIterator<Item = (String, String)>) -> toml::Table {
+    let mut table = toml::Table::new();
+    for (name, value) in vars {
+        let Some(path) = name.strip_prefix(ENV_OVERRIDE_PREFIX) else {
+            continue;
+        };
+        let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(value));
+        let mut leaf = value;
+        for key in keys.iter().rev() {
+            let mut level = toml::Table::new();
+            level.insert(key.clone(), leaf);
+            leaf = toml::Value::Table(level);
+        }
+        if let toml::Value::Table(level) = leaf {
+            merge(&mut table, level);
+        }
+    }
+    table
 }
 
 /// Overlays `over` on `base`, table by table.
@@ -193,6 +263,51 @@ mod tests {
         assert_eq!(config.registry.stale_after_secs, 5);
         assert_eq!(config.log.log_path, defaults.log.log_path);
         assert!(!config.log.ipfix);
+    }
+
+    #[test]
+    fn environment_variables_override_single_keys() {
+        let vars = [
+            ("TARSPLANE__STAT__MAX_KEYS", "5"),
+            (
+                "TARSPLANE__SINK__ELASTICSEARCH__NODES",
+                "[\"http://es:9200\"]",
+            ),
+            ("TARSPLANE__REGISTRY__SELF_HOST", "registry.local"),
+            ("UNRELATED", "x"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let config =
+            Config::parse_with_overrides("[stat]\nmax_keys = 9\n", no_env, vars).expect("valid");
+        assert_eq!(config.stat.max_keys, 5, "the variable wins over the file");
+        assert_eq!(config.sink.elasticsearch.nodes, ["http://es:9200"]);
+        assert_eq!(config.registry.self_host, "registry.local");
+        let typo = [("TARSPLANE__STAT__MAX_KEY".to_owned(), "5".to_owned())];
+        let err = Config::parse_with_overrides("", no_env, typo).expect_err("unknown key");
+        assert!(
+            err.contains("max_key") && err.contains("TARSPLANE__"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("password");
+        std::fs::write(&file, "from-file\n").expect("write");
+        let path = file.display().to_string();
+        let config = Config::parse(
+            "[sink.elasticsearch]\nnodes = [\"https://es:9200\"]\nusername = \"tars\"\n",
+            |name| (name == ENV_ES_PASSWORD_FILE).then(|| path.clone()),
+        )
+        .expect("valid");
+        let password = config.sink.elasticsearch.password.expect("from the file");
+        assert_eq!(password.expose(), "from-file");
+        let err = Config::parse("", |name| {
+            (name == ENV_ES_API_KEY_FILE).then(|| "/no/such/file".to_owned())
+        })
+        .expect_err("unreadable");
+        assert!(err.contains(ENV_ES_API_KEY_FILE), "{err}");
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn main() -> std::process::ExitCode {
             config,
             ephemeral_ports,
         } => {
-            let mut log_format = log_format_from_env();
+            let mut log_format = log_format_from_env().unwrap_or_default();
             let options = if let Some(file) = config {
                 match tarsplane::config::Config::load(&file) {
                     Ok(config) => {
@@ -172,9 +172,12 @@ fn main() -> std::process::ExitCode {
                     Ok(config) => config,
                     Err(error) => return config_error(&error),
                 },
-                None => tarsplane::config::Config {
-                    log_format: log_format_from_env(),
-                    ..tarsplane::config::Config::default()
+                None => match tarsplane::config::Config::from_env() {
+                    Ok(config) => tarsplane::config::Config {
+                        log_format: log_format_from_env().unwrap_or(config.log_format),
+                        ..config
+                    },
+                    Err(error) => return config_error(&error),
                 },
             };
             let mut options = config.options();
@@ -216,10 +219,10 @@ fn config_error(error: &str) -> std::process::ExitCode {
 /// `TARSPLANE_LOG_FORMAT=json` when no configuration file says otherwise.
 const ENV_LOG_FORMAT: &str = "TARSPLANE_LOG_FORMAT";
 
-fn log_format_from_env() -> tarsplane::config::LogFormat {
-    match std::env::var(ENV_LOG_FORMAT).as_deref() {
-        Ok("json") => tarsplane::config::LogFormat::Json,
-        _ => tarsplane::config::LogFormat::Text,
+fn log_format_from_env() -> Option<tarsplane::config::LogFormat> {
+    match std::env::var(ENV_LOG_FORMAT).ok()?.as_str() {
+        "json" => Some(tarsplane::config::LogFormat::Json),
+        _ => Some(tarsplane::config::LogFormat::Text),
     }
 }
 
