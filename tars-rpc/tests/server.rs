@@ -259,7 +259,7 @@ async fn shutdown_finishes_in_flight_calls_then_stops() {
     let s = start(ServerConfig::default()).await;
     let mut c = Client::connect(s.addr).await;
     c.send(&request(1, 0, 1, ECHO, "slow", &[])).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    s.slow_call_running().await;
     s.shutdown.cancel();
     let f = c.next().await.expect("the in-flight call is answered");
     assert_eq!(response(&f).request_id, 1);
@@ -296,7 +296,7 @@ async fn calls_past_the_server_wide_limit_are_answered_with_minus_9() {
     let mut a = Client::connect(s.addr).await;
     let mut b = Client::connect(s.addr).await;
     a.send(&request(1, 0, 1, ECHO, "slow", &[])).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    s.slow_call_running().await;
     b.send(&request(1, 0, 2, ECHO, "echo", &echo_args("x")))
         .await;
     let f = b.next().await.expect("reply");

@@ -12,18 +12,22 @@ use tars_codec::packet::ret;
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
 use tars_codec::{Encode, Protocol, Reader};
 use tars_rpc::{Metrics, Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub(crate) const ECHO: &str = "Test.EchoServer.EchoObj";
 
-/// Echoes `string s` (tag 1) back as the return value; counts one-way calls.
+/// Echoes `string s` (tag 1) back as the return value; counts one-way calls; `slow` answers
+/// after 200 ms and signals `slow_started` when it begins.
 pub(crate) struct Echo {
     pub(crate) one_way_calls: Arc<AtomicUsize>,
+    pub(crate) slow_started: Arc<Notify>,
 }
 
 impl Servant for Echo {
     fn call(&self, request: Request) -> ReplyFuture {
         let counter = Arc::clone(&self.one_way_calls);
+        let slow_started = Arc::clone(&self.slow_started);
         Box::pin(async move {
             if request.one_way {
                 counter.fetch_add(1, Ordering::SeqCst);
@@ -47,6 +51,7 @@ impl Servant for Echo {
                     }
                 }
                 (b"slow", _) => {
+                    slow_started.notify_one();
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     Reply::Ok(Bytes::new())
                 }
@@ -61,6 +66,16 @@ pub(crate) struct Running {
     pub(crate) shutdown: CancellationToken,
     pub(crate) done: tokio::task::JoinHandle<()>,
     pub(crate) one_way_calls: Arc<AtomicUsize>,
+    slow_started: Arc<Notify>,
+}
+
+impl Running {
+    /// Waits until a `slow` call is running in the servant (each start is seen once).
+    pub(crate) async fn slow_call_running(&self) {
+        tokio::time::timeout(Duration::from_secs(5), self.slow_started.notified())
+            .await
+            .expect("the slow call reaches the servant within 5 s (was it sent?)");
+    }
 }
 
 pub(crate) async fn start(config: ServerConfig) -> Running {
@@ -69,8 +84,10 @@ pub(crate) async fn start(config: ServerConfig) -> Running {
 
 pub(crate) async fn start_with_metrics(config: ServerConfig, metrics: Metrics) -> Running {
     let one_way_calls = Arc::new(AtomicUsize::new(0));
+    let slow_started = Arc::new(Notify::new());
     let echo = Echo {
         one_way_calls: Arc::clone(&one_way_calls),
+        slow_started: Arc::clone(&slow_started),
     };
     let server = Server::new(config)
         .metrics(metrics)
@@ -86,6 +103,7 @@ pub(crate) async fn start_with_metrics(config: ServerConfig, metrics: Metrics) -
         shutdown,
         done,
         one_way_calls,
+        slow_started,
     }
 }
 
