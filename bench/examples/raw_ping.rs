@@ -10,14 +10,16 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
+use tars_codec::WireType;
+
 /// Payload bytes after a head of this wire type, for the integer types a request id can have.
 fn int_payload(head: u8) -> Option<usize> {
-    match head & 0x0f {
-        0 => Some(1),
-        1 => Some(2),
-        2 => Some(4),
-        3 => Some(8),
-        12 => Some(0),
+    match WireType::from_id(head)? {
+        WireType::Byte => Some(1),
+        WireType::Short => Some(2),
+        WireType::Int => Some(4),
+        WireType::Long => Some(8),
+        WireType::ZeroTag => Some(0),
         _ => None,
     }
 }
