@@ -148,21 +148,33 @@ pub fn addresses(list: &[u8]) -> Result<Vec<Address>, tars_codec::Error> {
 /// The reply of `vector<EndpointF> findObjectById(id)`: the active list as the return value.
 pub fn find_by_id_reply(active: &[u8]) -> Bytes {
     let mut buf = BytesMut::with_capacity(1 + active.len());
-    write_head(&mut buf, 0, WireType::List);
-    buf.put_slice(active);
+    write_find_by_id(&mut buf, active);
     buf.freeze()
+}
+
+/// Appends the reply of `findObjectById` (see [`find_by_id_reply`]) to `buf`.
+pub fn write_find_by_id(buf: &mut BytesMut, active: &[u8]) {
+    buf.reserve(1 + active.len());
+    write_head(buf, 0, WireType::List);
+    buf.put_slice(active);
 }
 
 /// The reply of an `int` lookup method: 0 at tag 0, `active` at `active_tag` and `inactive`
 /// at `active_tag + 1`.
 pub fn int_reply(active_tag: u8, active: &[u8], inactive: &[u8]) -> Bytes {
-    let mut buf = BytesMut::with_capacity(3 + active.len() + inactive.len());
-    buf.put_u8(RET_ZERO);
-    write_head(&mut buf, active_tag, WireType::List);
-    buf.put_slice(active);
-    write_head(&mut buf, active_tag + 1, WireType::List);
-    buf.put_slice(inactive);
+    let mut buf = BytesMut::new();
+    write_int_reply(&mut buf, active_tag, active, inactive);
     buf.freeze()
+}
+
+/// Appends the reply of an `int` lookup method (see [`int_reply`]) to `buf`.
+pub fn write_int_reply(buf: &mut BytesMut, active_tag: u8, active: &[u8], inactive: &[u8]) {
+    buf.reserve(3 + active.len() + inactive.len());
+    buf.put_u8(RET_ZERO);
+    write_head(buf, active_tag, WireType::List);
+    buf.put_slice(active);
+    write_head(buf, active_tag + 1, WireType::List);
+    buf.put_slice(inactive);
 }
 
 #[cfg(test)]

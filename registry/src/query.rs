@@ -7,7 +7,7 @@
 //! `query` log lines, which would cost more than the lookup itself; `RUST_LOG=registry=trace`
 //! logs each one.
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use tars_codec::Protocol;
 use tars_codec::packet::ret;
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
@@ -17,9 +17,9 @@ use tars_rpc::interfaces::query::{
     FIND_OBJECT_BY_ID_IN_SAME_STATION, FIND_OBJECT_NODE_NAME, GET_LOCKER, REGISTER_CHANGE,
     REGISTER_QUERY,
 };
-use tars_rpc::{Reply, ReplyFuture, Request, Servant};
+use tars_rpc::{Call, Inline, Reply, ReplyFuture, Request, Servant};
 
-use crate::answer::{EMPTY_LIST, find_by_id_reply, int_reply};
+use crate::answer::{EMPTY_LIST, find_by_id_reply, write_find_by_id, write_int_reply};
 use crate::cache::Registry;
 
 /// The shape of a lookup method's reply.
@@ -71,28 +71,32 @@ impl QueryServant {
         Self { registry }
     }
 
-    /// Answers one call (what [`Servant::call`] resolves to, without the future).
-    pub fn answer(&self, request: &Request) -> Reply {
-        let Some(method) = Method::of(&request.func_name) else {
-            return self.unsupported(request);
+    /// Answers one call: TARS v1 results are appended to `body`; TUP replies and failures are
+    /// returned whole.
+    pub fn answer(&self, call: &Call<'_>, body: &mut BytesMut) -> Inline {
+        let Some(method) = Method::of(call.func_name) else {
+            return Inline::Reply(self.unsupported(call));
         };
-        match request.protocol {
-            Protocol::Tars => match tars_codec::Reader::from_bytes(&request.args)
-                .with_max_depth(request.max_depth)
+        match call.protocol {
+            Protocol::Tars => match tars_codec::Reader::new(call.args)
+                .with_max_depth(call.max_depth)
                 .read_required::<&[u8]>(1, "id")
             {
-                Ok(id) => Reply::Ok(self.lookup(method, id, |active, inactive| {
-                    if method == Method::ById {
-                        find_by_id_reply(active)
-                    } else {
-                        int_reply(method.active_tag(), active, inactive)
-                    }
-                })),
-                Err(error) => Reply::decode_error(&error),
+                Ok(id) => {
+                    self.lookup(method, id, |active, inactive| {
+                        if method == Method::ById {
+                            write_find_by_id(body, active);
+                        } else {
+                            write_int_reply(body, method.active_tag(), active, inactive);
+                        }
+                    });
+                    Inline::Written
+                }
+                Err(error) => Inline::Reply(Reply::decode_error(&error)),
             },
             Protocol::Tup => {
-                match UniAttribute::decode(&request.args).and_then(|a| a.get::<&[u8]>(b"id")) {
-                    Ok(id) => Reply::Ok(self.lookup(method, id, |active, inactive| {
+                match UniAttribute::decode(call.args).and_then(|a| a.get::<&[u8]>(b"id")) {
+                    Ok(id) => Inline::Reply(Reply::Ok(self.lookup(method, id, |active, inactive| {
                         let writer = UniAttributeWriter::new();
                         if method == Method::ById {
                             writer
@@ -106,19 +110,19 @@ impl QueryServant {
                                 .put_encoded(b"inactiveEp", find_by_id_reply(inactive))
                                 .finish()
                         }
-                    })),
-                    Err(error) => Reply::decode_error(&error),
+                    }))),
+                    Err(error) => Inline::Reply(Reply::decode_error(&error)),
                 }
             }
         }
     }
 
-    fn lookup(
+    fn lookup<R>(
         &self,
         method: Method,
         id: &[u8],
-        reply: impl FnOnce(&[u8], &[u8]) -> Bytes,
-    ) -> Bytes {
+        reply: impl FnOnce(&[u8], &[u8]) -> R,
+    ) -> R {
         let snapshot = self.registry.snapshot();
         let found = snapshot.find(id);
         self.registry.metrics().lookups.count(found);
@@ -130,8 +134,8 @@ impl QueryServant {
         }
     }
 
-    fn unsupported(&self, request: &Request) -> Reply {
-        let func = String::from_utf8_lossy(&request.func_name);
+    fn unsupported(&self, call: &Call<'_>) -> Reply {
+        let func = String::from_utf8_lossy(call.func_name);
         let known = [
             FIND_OBJECT_NODE_NAME,
             REGISTER_CHANGE,
@@ -150,11 +154,13 @@ impl QueryServant {
 
 impl Servant for QueryServant {
     fn call(&self, request: Request) -> ReplyFuture {
-        Box::pin(std::future::ready(self.answer(&request)))
+        let mut body = BytesMut::new();
+        let reply = self.answer(&request.as_call(), &mut body).into_reply(body);
+        Box::pin(std::future::ready(reply))
     }
 
     /// Every lookup is a snapshot read: answered inline by the connection.
-    fn answer_now(&self, request: &Request) -> Option<Reply> {
-        Some(self.answer(request))
+    fn answer_now(&self, call: &Call<'_>, body: &mut BytesMut) -> Option<Inline> {
+        Some(self.answer(call, body))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
@@ -12,7 +12,7 @@ use tars_codec::packet::ret;
 use tars_rpc::interfaces::registry::{
     GET_SERVER_DESCRIPTOR, GetServerDescriptorArgs, UPDATE_SERVER_STATE, UpdateServerStateArgs,
 };
-use tars_rpc::{Reply, ReplyFuture, Request, Servant};
+use tars_rpc::{Call, Inline, Reply, ReplyFuture, Request, Servant};
 
 use crate::cache::Registry;
 use crate::descriptor;
@@ -47,8 +47,8 @@ impl RegistryServant {
         Self { registry, pods }
     }
 
-    fn describe(&self, request: &Request) -> Reply {
-        let args: GetServerDescriptorArgs<'_> = match request.args() {
+    fn describe(&self, call: &Call<'_>) -> Reply {
+        let args: GetServerDescriptorArgs<'_> = match call.args() {
             Ok(args) => args,
             Err(error) => return Reply::decode_error(&error),
         };
@@ -140,13 +140,14 @@ async fn patch_active(
 impl Servant for RegistryServant {
     /// `getServerDescriptor` reads the snapshot: answered inline; `updateServerState` waits
     /// for the API server and goes through [`Servant::call`].
-    fn answer_now(&self, request: &Request) -> Option<Reply> {
-        (*request.func_name == *GET_SERVER_DESCRIPTOR.as_bytes()).then(|| self.describe(request))
+    fn answer_now(&self, call: &Call<'_>, _body: &mut BytesMut) -> Option<Inline> {
+        (call.func_name == GET_SERVER_DESCRIPTOR.as_bytes())
+            .then(|| Inline::Reply(self.describe(call)))
     }
 
     fn call(&self, request: Request) -> ReplyFuture {
         if *request.func_name == *GET_SERVER_DESCRIPTOR.as_bytes() {
-            return Box::pin(std::future::ready(self.describe(&request)));
+            return Box::pin(std::future::ready(self.describe(&request.as_call())));
         }
         if *request.func_name == *UPDATE_SERVER_STATE.as_bytes() {
             return match self.update_state(&request) {

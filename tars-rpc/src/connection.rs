@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, trace, warn};
 
 use crate::server::Shared;
-use crate::{Reply, ReplyFuture, Request, TARS_PING};
+use crate::{Call, Inline, Reply, ReplyFuture, Request, TARS_PING};
 
 /// What the reply to one request needs from it.
 struct Pending {
@@ -48,6 +48,8 @@ enum Dispatch {
     Call(InFlight),
     /// A reply known at once (`tars_ping`, unknown object, unsupported version).
     Reply(Pending, Reply),
+    /// A success answered inline, its results in the connection's body buffer.
+    Written(Pending),
     /// Nothing to wait for.
     Nothing,
     /// The request cannot be decoded: close the connection, as TarsCpp does.
@@ -69,6 +71,8 @@ pub(crate) async fn serve(
     let mut frames = FramedRead::new(read, codec);
     let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
     let mut out = BytesMut::new();
+    // Where servants answering inline put their results: reused, so such answers allocate nothing.
+    let mut body = BytesMut::new();
     let mut reading = true;
     let mut tally = Tally::default();
     // One timer for the connection, re-armed only when it fires early: no timer per request.
@@ -112,10 +116,14 @@ pub(crate) async fn serve(
                 let mut next = Some(frame);
                 while let Some(frame) = next.take() {
                     match frame {
-                        Some(Ok(frame)) => match dispatch(&shared, &frame, peer, &mut tally) {
+                        Some(Ok(frame)) => match dispatch(&shared, &frame, peer, &mut tally, &mut body) {
                             Dispatch::Call(call) => in_flight.push(call),
                             Dispatch::Reply(pending, reply) => {
                                 tally.replied(encode_reply(&mut out, &pending, reply, config.max_frame_bytes), &shared);
+                            }
+                            Dispatch::Written(pending) => {
+                                let code = encode_answer(&mut out, &pending, ret::SUCCESS, &body, b"", config.max_frame_bytes);
+                                tally.replied(code, &shared);
                             }
                             Dispatch::Nothing => {}
                             Dispatch::Close => {
@@ -189,8 +197,14 @@ impl Tally {
     }
 }
 
-/// Decodes one request and starts its call.
-fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut Tally) -> Dispatch {
+/// Decodes one request and answers it inline (into `body` or with a reply) or starts its call.
+fn dispatch(
+    shared: &Arc<Shared>,
+    frame: &Bytes,
+    peer: SocketAddr,
+    tally: &mut Tally,
+    body: &mut BytesMut,
+) -> Dispatch {
     let mut reader = Reader::from_bytes(frame).with_max_depth(shared.config.max_nesting_depth);
     let packet: RequestPacket<'_> = match RequestPacket::decode_fields(&mut reader) {
         Ok(p) => p,
@@ -242,6 +256,24 @@ fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut T
         );
         return ready(pending, Reply::error(ret::NO_SERVANT, desc));
     };
+    body.clear();
+    let call = Call::borrowed(
+        protocol,
+        packet.request_id,
+        (packet.servant_name, packet.func_name),
+        packet.buffer.0,
+        packet.timeout,
+        &packet.context,
+        one_way,
+        peer,
+        shared.config.max_nesting_depth,
+    );
+    match servant.answer_now(&call, body) {
+        Some(Inline::Written) if one_way => return Dispatch::Nothing,
+        Some(Inline::Written) => return Dispatch::Written(pending),
+        Some(Inline::Reply(reply)) => return ready(pending, reply),
+        None => {}
+    }
     let request = Request {
         protocol,
         request_id: packet.request_id,
@@ -258,9 +290,6 @@ fn dispatch(shared: &Arc<Shared>, frame: &Bytes, peer: SocketAddr, tally: &mut T
         peer,
         max_depth: shared.config.max_nesting_depth,
     };
-    if let Some(reply) = servant.answer_now(&request) {
-        return ready(pending, reply);
-    }
     let Some(slot) = CallSlot::take(shared) else {
         shared.metrics.refuse("max_in_flight_total");
         warn!(
@@ -315,18 +344,26 @@ fn encode_reply(
     reply: Reply,
     max_frame_bytes: usize,
 ) -> i32 {
-    let (code, buffer, desc) = match reply {
-        Reply::Ok(buffer) => (ret::SUCCESS, buffer, String::new()),
-        Reply::Err { ret, desc } => (ret, Bytes::new(), desc),
-    };
-    if let Err(error) = write_reply(
-        out,
-        pending,
-        code,
-        &buffer,
-        desc.as_bytes(),
-        max_frame_bytes,
-    ) {
+    match reply {
+        Reply::Ok(buffer) => {
+            encode_answer(out, pending, ret::SUCCESS, &buffer, b"", max_frame_bytes)
+        }
+        Reply::Err { ret, desc } => {
+            encode_answer(out, pending, ret, &[], desc.as_bytes(), max_frame_bytes)
+        }
+    }
+}
+
+/// [`encode_reply`] for a reply in parts: return code, results, description.
+fn encode_answer(
+    out: &mut BytesMut,
+    pending: &Pending,
+    code: i32,
+    buffer: &[u8],
+    desc: &[u8],
+    max_frame_bytes: usize,
+) -> i32 {
+    if let Err(error) = write_reply(out, pending, code, buffer, desc, max_frame_bytes) {
         debug!(message = "Reply exceeds the frame limit; answering an encode error.", %error);
         let desc = b"reply larger than the frame limit";
         let _ = write_reply(out, pending, ret::ENCODE_ERROR, &[], desc, max_frame_bytes);

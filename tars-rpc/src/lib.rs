@@ -18,7 +18,7 @@ pub use client::{CallError, Client, Response};
 pub use config::{InvalidConfig, ServerConfig};
 pub use error::{Error, Result};
 pub use metrics::Metrics;
-pub use servant::{Reply, ReplyFuture, Request, Servant};
+pub use servant::{Call, Inline, Reply, ReplyFuture, Request, Servant};
 pub use server::{BoundServer, Server};
 
 /// The built-in liveness function every object answers without reaching the servant.

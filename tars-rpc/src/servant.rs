@@ -4,7 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tars_codec::{Protocol, Reader, Struct, StructDecode, TarsMap};
 
 /// One decoded call. Every `Bytes` shares the request frame's allocation (no copy).
@@ -42,6 +42,111 @@ impl Request {
     pub fn args<'a, T: StructDecode<'a>>(&'a self) -> Result<T, tars_codec::Error> {
         T::decode_fields(&mut Reader::from_bytes(&self.args).with_max_depth(self.max_depth))
     }
+
+    /// This request as a borrowed [`Call`], for code shared by [`Servant::call`] and
+    /// [`Servant::answer_now`].
+    pub fn as_call(&self) -> Call<'_> {
+        Call {
+            protocol: self.protocol,
+            request_id: self.request_id,
+            servant_name: &self.servant_name,
+            func_name: &self.func_name,
+            args: &self.args,
+            timeout_ms: self.timeout_ms,
+            context: Context::Shared(&self.context),
+            one_way: self.one_way,
+            peer: self.peer,
+            max_depth: self.max_depth,
+        }
+    }
+}
+
+/// One decoded call borrowed from the request frame, for [`Servant::answer_now`]: building it
+/// copies nothing and touches no reference count.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// How `args` is laid out: tagged parameters (TARS) or a UniAttribute (TUP v3).
+    pub protocol: Protocol,
+    /// `iRequestId`.
+    pub request_id: i32,
+    /// The object, e.g. `tars.tarsregistry.QueryObj`.
+    pub servant_name: &'a [u8],
+    /// The function.
+    pub func_name: &'a [u8],
+    /// `sBuffer`: the encoded parameters.
+    pub args: &'a [u8],
+    /// `iTimeout` in milliseconds.
+    pub timeout_ms: i32,
+    context: Context<'a>,
+    /// Whether the caller expects no response.
+    pub one_way: bool,
+    /// The caller's address.
+    pub peer: SocketAddr,
+    /// Nesting limit for decoding `args` (`ServerConfig::max_nesting_depth`).
+    pub max_depth: u32,
+}
+
+/// The caller's context, as decoded from the frame or as held by a [`Request`].
+#[derive(Debug, Clone, Copy)]
+enum Context<'a> {
+    Borrowed(&'a TarsMap<&'a [u8], &'a [u8]>),
+    Shared(&'a TarsMap<Bytes, Bytes>),
+}
+
+impl<'a> Call<'a> {
+    /// A call whose context is the map decoded from the request frame.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn borrowed(
+        protocol: Protocol,
+        request_id: i32,
+        names: (&'a [u8], &'a [u8]),
+        args: &'a [u8],
+        timeout_ms: i32,
+        context: &'a TarsMap<&'a [u8], &'a [u8]>,
+        one_way: bool,
+        peer: SocketAddr,
+        max_depth: u32,
+    ) -> Self {
+        Self {
+            protocol,
+            request_id,
+            servant_name: names.0,
+            func_name: names.1,
+            args,
+            timeout_ms,
+            context: Context::Borrowed(context),
+            one_way,
+            peer,
+            max_depth,
+        }
+    }
+
+    /// Decodes the argument block (TARS v1) as an interface's `*Args` struct, borrowing from
+    /// the frame (`&[u8]` fields borrow; `Bytes` fields, if any, are copies).
+    ///
+    /// # Errors
+    ///
+    /// The decode error, with the struct/tag path; answer it with [`Reply::decode_error`].
+    pub fn args<T: StructDecode<'a>>(&self) -> Result<T, tars_codec::Error> {
+        T::decode_fields(&mut Reader::new(self.args).with_max_depth(self.max_depth))
+    }
+
+    /// The caller's context value for `key` (the first, if a peer sent it twice).
+    pub fn context(&self, key: &[u8]) -> Option<&'a [u8]> {
+        match self.context {
+            Context::Borrowed(map) => map.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+            Context::Shared(map) => map.iter().find(|(k, _)| **k == *key).map(|(_, v)| &v[..]),
+        }
+    }
+
+    /// The caller's context entries, in wire order.
+    pub fn context_entries(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        let (borrowed, shared) = match self.context {
+            Context::Borrowed(map) => (Some(map.iter().map(|(k, v)| (*k, *v))), None),
+            Context::Shared(map) => (None, Some(map.iter().map(|(k, v)| (&k[..], &v[..])))),
+        };
+        borrowed.into_iter().flatten().chain(shared.into_iter().flatten())
+    }
 }
 
 /// The outcome of a call.
@@ -78,6 +183,26 @@ impl Reply {
     }
 }
 
+/// What [`Servant::answer_now`] answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    /// Success; the encoded results were appended to the `body` buffer it was given.
+    Written,
+    /// This reply (a failure, or results encoded elsewhere); `body` is ignored.
+    Reply(Reply),
+}
+
+impl Inline {
+    /// The [`Reply`] this answer stands for, with `body` holding what was written; for servants
+    /// whose [`Servant::call`] shares the inline path.
+    pub fn into_reply(self, body: BytesMut) -> Reply {
+        match self {
+            Self::Written => Reply::Ok(body.freeze()),
+            Self::Reply(reply) => reply,
+        }
+    }
+}
+
 /// The future a servant returns.
 pub type ReplyFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
@@ -90,8 +215,11 @@ pub trait Servant: Send + Sync + 'static {
     /// [`Servant::call`]. The connection answers such calls inline, as it answers `tars_ping`:
     /// no task, no timer, no in-flight slot. Only for answers computed in well under a
     /// microsecond; anything that may block or wait belongs in `call`.
-    fn answer_now(&self, request: &Request) -> Option<Reply> {
-        let _ = request;
+    ///
+    /// Results are appended to `body` (empty on entry, owned by the connection and reused, so
+    /// an answer needs no allocation of its own) and [`Inline::Written`] returned.
+    fn answer_now(&self, call: &Call<'_>, body: &mut BytesMut) -> Option<Inline> {
+        let _ = (call, body);
         None
     }
 }

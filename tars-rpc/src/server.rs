@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use bytes::Bytes;
+use foldhash::fast::RandomState;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -19,7 +20,7 @@ use crate::{Error, Metrics, Result, Servant, ServerConfig};
 #[derive(Clone)]
 pub struct Server {
     config: ServerConfig,
-    servants: HashMap<Bytes, Arc<dyn Servant>>,
+    servants: HashMap<Bytes, Arc<dyn Servant>, RandomState>,
     metrics: Metrics,
 }
 
@@ -41,7 +42,7 @@ impl std::fmt::Debug for Server {
 /// State shared by the accept loop and every connection.
 pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
-    pub(crate) servants: HashMap<Bytes, Arc<dyn Servant>>,
+    pub(crate) servants: HashMap<Bytes, Arc<dyn Servant>, RandomState>,
     /// Servant calls running now, over all connections.
     pub(crate) calls_running: AtomicUsize,
     pub(crate) metrics: Metrics,
@@ -52,7 +53,7 @@ impl Server {
     pub fn new(config: ServerConfig) -> Self {
         Self {
             config,
-            servants: HashMap::new(),
+            servants: HashMap::default(),
             metrics: Metrics::default(),
         }
     }

@@ -2,84 +2,18 @@
 //! TARS v1 and TUP v3, dispatch to a servant, pipelining, one-way calls, and the error paths
 //! (unknown object, unsupported version, undecodable packets, oversized frames).
 
-use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
 use tars_codec::packet::{self, ret};
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
-use tars_codec::{FrameCodec, Reader, RequestPacket, ResponsePacket};
+use tars_codec::{Reader, RequestPacket};
 use tars_rpc::ServerConfig;
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
-use tokio_util::codec::FramedRead;
 
 mod common;
 
-use common::{ECHO, echo_args, start, start_with_metrics};
-
-fn request(
-    version: i16,
-    packet_type: i8,
-    id: i32,
-    servant: &str,
-    func: &str,
-    args: &[u8],
-) -> Vec<u8> {
-    request_with_timeout(version, packet_type, id, servant, func, args, 3000)
-}
-
-fn request_with_timeout(
-    version: i16,
-    packet_type: i8,
-    id: i32,
-    servant: &str,
-    func: &str,
-    args: &[u8],
-    timeout_ms: i32,
-) -> Vec<u8> {
-    let mut p = RequestPacket::call(id, servant.as_bytes(), func.as_bytes(), args, timeout_ms);
-    p.version = version;
-    p.packet_type = packet_type;
-    let mut buf = BytesMut::new();
-    p.write_frame(&mut buf, usize::MAX).expect("frame");
-    buf.to_vec()
-}
-
-struct Client {
-    frames: FramedRead<OwnedReadHalf, FrameCodec>,
-    write: tokio::net::tcp::OwnedWriteHalf,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect(addr).await.expect("connect");
-        let (read, write) = stream.into_split();
-        Self {
-            frames: FramedRead::new(read, FrameCodec::new()),
-            write,
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.write.write_all(bytes).await.expect("write");
-    }
-
-    /// The next frame, `None` when the server closed the connection.
-    async fn next(&mut self) -> Option<Bytes> {
-        tokio::time::timeout(Duration::from_secs(5), self.frames.next())
-            .await
-            .expect("a reply or a close within 5 s; a hang means the server dropped the request")
-            .and_then(Result::ok)
-    }
-}
-
-fn response(frame: &Bytes) -> ResponsePacket<'_> {
-    tars_codec::from_slice(frame).expect("a ResponsePacket")
-}
+use common::{Client, ECHO, echo_args, request, request_with_timeout, response, start, start_with_metrics};
 
 #[tokio::test]
 async fn tars_ping_is_answered_for_any_object_without_reaching_a_servant() {

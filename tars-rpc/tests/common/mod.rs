@@ -1,4 +1,5 @@
-//! An echo servant and a server started on a loopback port, shared by the integration tests.
+//! An echo servant, a server started on a loopback port and a raw client built from the codec,
+//! shared by the integration tests.
 
 #![allow(dead_code, reason = "each test file uses part of this")]
 
@@ -7,18 +8,30 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
+use futures::StreamExt;
 use tars_codec::packet::ret;
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
-use tars_codec::{Encode, Protocol, Reader};
-use tars_rpc::{Metrics, Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
+use tars_codec::{Encode, FrameCodec, Protocol, Reader, RequestPacket, ResponsePacket};
+use tars_rpc::{
+    Call, Inline, Metrics, Reply, ReplyFuture, Request, Servant, Server, ServerConfig,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::Notify;
+use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 pub(crate) const ECHO: &str = "Test.EchoServer.EchoObj";
 
 /// Echoes `string s` (tag 1) back as the return value; counts one-way calls; `slow` answers
 /// after 200 ms and signals `slow_started` when it begins.
+///
+/// Answered inline ([`Servant::answer_now`]): `echo_now` (as `echo`, written into the body; also
+/// counts one-way calls), `context_now` (the caller's context value for `k`, or an empty
+/// string), `repeat_now` (`int n` at tag 1: a string of `n` bytes `z`) and `fail_now` (a -3
+/// failure).
 pub(crate) struct Echo {
     pub(crate) one_way_calls: Arc<AtomicUsize>,
     pub(crate) slow_started: Arc<Notify>,
@@ -58,6 +71,40 @@ impl Servant for Echo {
                 _ => Reply::error(ret::NO_FUNCTION, "no such function"),
             }
         })
+    }
+
+    fn answer_now(&self, call: &Call<'_>, body: &mut BytesMut) -> Option<Inline> {
+        match call.func_name {
+            b"echo_now" => {
+                if call.one_way {
+                    self.one_way_calls.fetch_add(1, Ordering::SeqCst);
+                }
+                Some(match Reader::new(call.args).read_required::<&[u8]>(1, "s") {
+                    Ok(s) => {
+                        s.encode(0, body);
+                        Inline::Written
+                    }
+                    Err(e) => Inline::Reply(Reply::decode_error(&e)),
+                })
+            }
+            b"context_now" => {
+                // Something in the body first, to show the connection clears it per call.
+                body.put_slice(b"\x06\x03old");
+                body.clear();
+                call.context(b"k").unwrap_or_default().encode(0, body);
+                Some(Inline::Written)
+            }
+            b"repeat_now" => Some(match Reader::new(call.args).read_required::<i32>(1, "n") {
+                Ok(n) => {
+                    let n = usize::try_from(n).unwrap_or(0);
+                    vec![b'z'; n].as_slice().encode(0, body);
+                    Inline::Written
+                }
+                Err(e) => Inline::Reply(Reply::decode_error(&e)),
+            }),
+            b"fail_now" => Some(Inline::Reply(Reply::error(ret::NO_FUNCTION, "failed inline"))),
+            _ => None,
+        }
     }
 }
 
@@ -112,4 +159,65 @@ pub(crate) fn echo_args(s: &str) -> Vec<u8> {
     let mut buf = BytesMut::new();
     s.as_bytes().encode(1, &mut buf);
     buf.to_vec()
+}
+
+/// A raw TARS v1 or TUP request frame.
+pub(crate) fn request(
+    version: i16,
+    packet_type: i8,
+    id: i32,
+    servant: &str,
+    func: &str,
+    args: &[u8],
+) -> Vec<u8> {
+    request_with_timeout(version, packet_type, id, servant, func, args, 3000)
+}
+
+pub(crate) fn request_with_timeout(
+    version: i16,
+    packet_type: i8,
+    id: i32,
+    servant: &str,
+    func: &str,
+    args: &[u8],
+    timeout_ms: i32,
+) -> Vec<u8> {
+    let mut p = RequestPacket::call(id, servant.as_bytes(), func.as_bytes(), args, timeout_ms);
+    p.version = version;
+    p.packet_type = packet_type;
+    let mut buf = BytesMut::new();
+    p.write_frame(&mut buf, usize::MAX).expect("frame");
+    buf.to_vec()
+}
+
+pub(crate) struct Client {
+    frames: FramedRead<OwnedReadHalf, FrameCodec>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Client {
+    pub(crate) async fn connect(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (read, write) = stream.into_split();
+        Self {
+            frames: FramedRead::new(read, FrameCodec::new()),
+            write,
+        }
+    }
+
+    pub(crate) async fn send(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.expect("write");
+    }
+
+    /// The next frame, `None` when the server closed the connection.
+    pub(crate) async fn next(&mut self) -> Option<Bytes> {
+        tokio::time::timeout(Duration::from_secs(5), self.frames.next())
+            .await
+            .expect("a reply or a close within 5 s; a hang means the server dropped the request")
+            .and_then(Result::ok)
+    }
+}
+
+pub(crate) fn response(frame: &Bytes) -> ResponsePacket<'_> {
+    tars_codec::from_slice(frame).expect("a ResponsePacket")
 }
