@@ -86,7 +86,10 @@ fn lookups(c: &mut Criterion) {
     let request = request();
     // As the connection answers inline: results appended to a reused body buffer.
     let mut body = BytesMut::new();
-    assert_eq!(servant.answer(&request.as_call(), &mut body), Inline::Written);
+    assert_eq!(
+        servant.answer(&request.as_call(), &mut body),
+        Inline::Written
+    );
     group.bench_function("find_object_by_id_10k", |b| {
         b.iter(|| {
             body.clear();

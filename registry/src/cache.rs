@@ -2,10 +2,11 @@
 //! working [`Snapshot`] and publishes it with `arc-swap`. Lookups load the current snapshot
 //! (no lock, no wait for the builder) and keep answering from it while sources fail.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arc_swap::{ArcSwap, Guard};
+use arc_swap::{ArcSwap, Cache, Guard};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -107,7 +108,8 @@ struct SourceHealth {
 
 #[derive(Debug)]
 struct Shared {
-    snapshot: ArcSwap<Snapshot>,
+    /// In its own `Arc` so thread-local caches ([`Registry::with_snapshot`]) can hold it.
+    snapshot: Arc<ArcSwap<Snapshot>>,
     health: Mutex<[SourceHealth; 3]>,
     synced: watch::Sender<bool>,
     stale_after: Duration,
@@ -138,7 +140,7 @@ impl Registry {
         let (events, inbox) = mpsc::channel(FEED_CAPACITY);
         let snapshot = Snapshot::new(routes);
         let shared = Arc::new(Shared {
-            snapshot: ArcSwap::from_pointee(snapshot.clone()),
+            snapshot: Arc::new(ArcSwap::from_pointee(snapshot.clone())),
             health: Mutex::new([SourceHealth::default(); 3]),
             synced: watch::Sender::new(false),
             stale_after,
@@ -155,6 +157,32 @@ impl Registry {
     /// The current snapshot. Hold it only briefly (it pins that version's memory).
     pub fn snapshot(&self) -> Guard<Arc<Snapshot>> {
         self.shared.snapshot.load()
+    }
+
+    /// Runs `f` on the current snapshot through a per-thread cache: when nothing was published
+    /// since this thread's last lookup, this is one plain load and no atomic write (a
+    /// [`Registry::snapshot`] guard costs two atomic read-modify-writes, ~3 % of a lookup
+    /// over TCP). Never waits for a writer.
+    ///
+    /// The cache keeps the snapshot it last saw alive until the thread's next lookup; with
+    /// copy-on-write shards that is only the shards changed since.
+    pub fn with_snapshot<R>(&self, f: impl FnOnce(&Snapshot) -> R) -> R {
+        type Local = Option<Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>>;
+        thread_local! {
+            static LOCAL: RefCell<Local> = const { RefCell::new(None) };
+        }
+        let current = &self.shared.snapshot;
+        LOCAL.with(|local| {
+            // Re-entered from `f` (never in this crate): take the plain path.
+            let Ok(mut local) = local.try_borrow_mut() else {
+                return f(&current.load());
+            };
+            let cache = match &mut *local {
+                Some(cache) if std::ptr::eq(cache.arc_swap(), Arc::as_ptr(current)) => cache,
+                other => other.insert(Cache::new(Arc::clone(current))),
+            };
+            f(cache.load())
+        })
     }
 
     /// The metrics.
@@ -272,5 +300,50 @@ fn object_kind(object: &Object) -> Kind {
         Object::Server(_) | Object::NotTars { .. } => Kind::Endpoint,
         Object::Template(_) => Kind::Template,
         Object::UpChain(_) | Object::OtherFrameworkConfig { .. } => Kind::FrameworkConfig,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(registry: &Registry) -> *const Snapshot {
+        registry.with_snapshot(std::ptr::from_ref)
+    }
+
+    fn current(registry: &Registry) -> *const Snapshot {
+        Arc::as_ptr(&registry.snapshot())
+    }
+
+    #[tokio::test]
+    async fn the_thread_cache_follows_every_publish_of_each_registry() {
+        let new = || {
+            Registry::new(
+                Routes::default(),
+                Duration::from_secs(60),
+                Metrics::default(),
+            )
+        };
+        let (a, feed_a, mut builder_a) = new();
+        let (b, _feed_b, mut builder_b) = new();
+        drop(feed_a);
+        assert_eq!(cached(&a), current(&a));
+        assert_eq!(
+            cached(&b),
+            current(&b),
+            "a second registry on the same thread"
+        );
+        for _ in 0..3 {
+            let before = cached(&a);
+            builder_a.apply(std::iter::once(Event::Change(Change::Listed(
+                Kind::Endpoint,
+                Vec::new(),
+            ))));
+            assert_ne!(current(&a), before, "a new snapshot was published");
+            assert_eq!(cached(&a), current(&a));
+            assert_eq!(cached(&b), current(&b));
+            builder_b.apply(std::iter::once(Event::Synced(Kind::Template)));
+            assert_eq!(cached(&a), current(&a));
+        }
     }
 }

@@ -96,42 +96,40 @@ impl QueryServant {
             },
             Protocol::Tup => {
                 match UniAttribute::decode(call.args).and_then(|a| a.get::<&[u8]>(b"id")) {
-                    Ok(id) => Inline::Reply(Reply::Ok(self.lookup(method, id, |active, inactive| {
-                        let writer = UniAttributeWriter::new();
-                        if method == Method::ById {
-                            writer
-                                .put_encoded(b"", find_by_id_reply(active))
-                                .put_encoded(b"tars_ret", find_by_id_reply(active))
-                                .finish()
-                        } else {
-                            writer
-                                .put_return(&0_i32)
-                                .put_encoded(b"activeEp", find_by_id_reply(active))
-                                .put_encoded(b"inactiveEp", find_by_id_reply(inactive))
-                                .finish()
-                        }
-                    }))),
+                    Ok(id) => {
+                        Inline::Reply(Reply::Ok(self.lookup(method, id, |active, inactive| {
+                            let writer = UniAttributeWriter::new();
+                            if method == Method::ById {
+                                writer
+                                    .put_encoded(b"", find_by_id_reply(active))
+                                    .put_encoded(b"tars_ret", find_by_id_reply(active))
+                                    .finish()
+                            } else {
+                                writer
+                                    .put_return(&0_i32)
+                                    .put_encoded(b"activeEp", find_by_id_reply(active))
+                                    .put_encoded(b"inactiveEp", find_by_id_reply(inactive))
+                                    .finish()
+                            }
+                        })))
+                    }
                     Err(error) => Inline::Reply(Reply::decode_error(&error)),
                 }
             }
         }
     }
 
-    fn lookup<R>(
-        &self,
-        method: Method,
-        id: &[u8],
-        reply: impl FnOnce(&[u8], &[u8]) -> R,
-    ) -> R {
-        let snapshot = self.registry.snapshot();
-        let found = snapshot.find(id);
-        self.registry.metrics().lookups.count(found);
-        tracing::trace!(?method, id = %String::from_utf8_lossy(id), ?found);
-        match found.lists() {
-            Some(lists) if method == Method::ById => reply(lists.active(), EMPTY_LIST),
-            Some(lists) => reply(lists.active(), lists.inactive()),
-            None => reply(EMPTY_LIST, EMPTY_LIST),
-        }
+    fn lookup<R>(&self, method: Method, id: &[u8], reply: impl FnOnce(&[u8], &[u8]) -> R) -> R {
+        self.registry.with_snapshot(|snapshot| {
+            let found = snapshot.find(id);
+            self.registry.metrics().lookups.count(found);
+            tracing::trace!(?method, id = %String::from_utf8_lossy(id), ?found);
+            match found.lists() {
+                Some(lists) if method == Method::ById => reply(lists.active(), EMPTY_LIST),
+                Some(lists) => reply(lists.active(), lists.inactive()),
+                None => reply(EMPTY_LIST, EMPTY_LIST),
+            }
+        })
     }
 
     fn unsupported(&self, call: &Call<'_>) -> Reply {

@@ -290,14 +290,29 @@ fn dispatch(
         peer,
         max_depth: shared.config.max_nesting_depth,
     };
+    start_call(shared, servant.as_ref(), request, pending)
+}
+
+/// Starts a servant call that is not answered inline, or answers overload (-9) when the
+/// server-wide limit of running calls is reached.
+fn start_call(
+    shared: &Arc<Shared>,
+    servant: &dyn crate::Servant,
+    request: Request,
+    pending: Pending,
+) -> Dispatch {
+    let one_way = request.one_way;
     let Some(slot) = CallSlot::take(shared) else {
         shared.metrics.refuse("max_in_flight_total");
         warn!(
             message = "Too many calls running; answering overload.",
-            %peer,
+            peer = %request.peer,
             max_in_flight_total = shared.config.max_in_flight_total
         );
-        return ready(pending, Reply::error(ret::OVERLOAD, "server overloaded"));
+        if one_way {
+            return Dispatch::Nothing;
+        }
+        return Dispatch::Reply(pending, Reply::error(ret::OVERLOAD, "server overloaded"));
     };
     let limit = u64::try_from(request.timeout_ms)
         .ok()

@@ -145,7 +145,10 @@ impl<'a> Call<'a> {
             Context::Borrowed(map) => (Some(map.iter().map(|(k, v)| (*k, *v))), None),
             Context::Shared(map) => (None, Some(map.iter().map(|(k, v)| (&k[..], &v[..])))),
         };
-        borrowed.into_iter().flatten().chain(shared.into_iter().flatten())
+        borrowed
+            .into_iter()
+            .flatten()
+            .chain(shared.into_iter().flatten())
     }
 }
 

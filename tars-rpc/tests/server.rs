@@ -13,7 +13,9 @@ use tokio::net::TcpStream;
 
 mod common;
 
-use common::{Client, ECHO, echo_args, request, request_with_timeout, response, start, start_with_metrics};
+use common::{
+    Client, ECHO, echo_args, request, request_with_timeout, response, start, start_with_metrics,
+};
 
 #[tokio::test]
 async fn tars_ping_is_answered_for_any_object_without_reaching_a_servant() {

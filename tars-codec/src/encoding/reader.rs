@@ -152,9 +152,18 @@ impl<'de> Reader<'de> {
         if rest.is_empty() {
             return None;
         }
-        let mut padded = [0u8; 8];
-        padded[..rest.len()].copy_from_slice(rest);
-        Some(u64::from_be_bytes(padded))
+        // Under 8 bytes left: take the buffer's last 8 and shift the consumed ones out. Copying
+        // the rest into a zeroed array instead calls memcpy and then stalls the 8-byte load on
+        // store forwarding; every packet ends this way (measured: 3 % of a registry lookup).
+        if let Some(last) = buf.last_chunk::<8>() {
+            let consumed = 8 - rest.len();
+            return Some(u64::from_be_bytes(*last) << (8 * consumed));
+        }
+        Some(
+            rest.iter()
+                .enumerate()
+                .fold(0, |word, (i, &b)| word | u64::from(b) << (56 - 8 * i)),
+        )
     }
 
     /// Fast path for an integer field: when the next head is `tag` in its one-byte form with an
@@ -442,6 +451,31 @@ impl<'de> Reader<'de> {
             Ok(Some(ty)) => T::decode(self, ty).map_err(|e| e.in_field(context, tag)),
             Ok(None) => Err(Error::required_field_missing(context, tag)),
             Err(e) => Err(e.in_field(context, tag)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peek_u64_reads_zeros_past_the_end_at_every_position() {
+        let bytes: Vec<u8> = (1..=12).collect();
+        for len in 0..=bytes.len() {
+            let buf = &bytes[..len];
+            for pos in 0..=len {
+                let mut r = Reader::new(buf);
+                r.pos = pos;
+                let rest = &buf[pos..];
+                let expected = (!rest.is_empty()).then(|| {
+                    let mut padded = [0u8; 8];
+                    let n = rest.len().min(8);
+                    padded[..n].copy_from_slice(&rest[..n]);
+                    u64::from_be_bytes(padded)
+                });
+                assert_eq!(r.peek_u64(), expected, "len {len} pos {pos}");
+            }
         }
     }
 }

@@ -13,9 +13,7 @@ use futures::StreamExt;
 use tars_codec::packet::ret;
 use tars_codec::tup::{UniAttribute, UniAttributeWriter};
 use tars_codec::{Encode, FrameCodec, Protocol, Reader, RequestPacket, ResponsePacket};
-use tars_rpc::{
-    Call, Inline, Metrics, Reply, ReplyFuture, Request, Servant, Server, ServerConfig,
-};
+use tars_rpc::{Call, Inline, Metrics, Reply, ReplyFuture, Request, Servant, Server, ServerConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
@@ -79,13 +77,15 @@ impl Servant for Echo {
                 if call.one_way {
                     self.one_way_calls.fetch_add(1, Ordering::SeqCst);
                 }
-                Some(match Reader::new(call.args).read_required::<&[u8]>(1, "s") {
-                    Ok(s) => {
-                        s.encode(0, body);
-                        Inline::Written
-                    }
-                    Err(e) => Inline::Reply(Reply::decode_error(&e)),
-                })
+                Some(
+                    match Reader::new(call.args).read_required::<&[u8]>(1, "s") {
+                        Ok(s) => {
+                            s.encode(0, body);
+                            Inline::Written
+                        }
+                        Err(e) => Inline::Reply(Reply::decode_error(&e)),
+                    },
+                )
             }
             b"context_now" => {
                 // Something in the body first, to show the connection clears it per call.
@@ -102,7 +102,10 @@ impl Servant for Echo {
                 }
                 Err(e) => Inline::Reply(Reply::decode_error(&e)),
             }),
-            b"fail_now" => Some(Inline::Reply(Reply::error(ret::NO_FUNCTION, "failed inline"))),
+            b"fail_now" => Some(Inline::Reply(Reply::error(
+                ret::NO_FUNCTION,
+                "failed inline",
+            ))),
             _ => None,
         }
     }
