@@ -16,7 +16,8 @@ pub const DEFAULT_MAX_FRAME_LEN: usize = 10 * 1024 * 1024;
 /// Smallest acceptable frame length, prefix included (TarsCpp's `TARS_NET_MIN_PACKAGE_SIZE`).
 pub const MIN_FRAME_LEN: usize = 5;
 
-const PREFIX_LEN: usize = 4;
+/// Bytes of the length prefix.
+pub const PREFIX_LEN: usize = 4;
 
 /// Splits a byte stream into TARS packets and frames outgoing ones.
 ///
@@ -68,13 +69,16 @@ impl FrameCodec {
     pub fn max_frame_len(&self) -> usize {
         self.max_frame_len
     }
-}
 
-impl Decoder for FrameCodec {
-    type Item = Bytes;
-    type Error = Error;
-
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+    /// The length, prefix included, of the frame at the start of `src` once its prefix has
+    /// arrived (the frame itself may still be incomplete), for readers that parse frames in
+    /// place instead of splitting them off as [`Decoder::decode`] does.
+    ///
+    /// # Errors
+    ///
+    /// A length below [`MIN_FRAME_LEN`] or above the maximum: the stream cannot be
+    /// resynchronised.
+    pub fn frame_len(&self, src: &[u8]) -> Result<Option<usize>> {
         let Some(prefix) = src.first_chunk::<PREFIX_LEN>() else {
             return Ok(None);
         };
@@ -85,6 +89,18 @@ impl Decoder for FrameCodec {
         if len > self.max_frame_len {
             return Err(Error::frame_too_large(len, self.max_frame_len));
         }
+        Ok(Some(len))
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = Bytes;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        let Some(len) = self.frame_len(src)? else {
+            return Ok(None);
+        };
         if src.len() < len {
             // Grow once for the whole frame instead of doubling while it arrives.
             src.reserve(len - src.len());

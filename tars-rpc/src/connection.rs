@@ -6,20 +6,21 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use std::ops::Range;
+
+use bytes::{Buf, Bytes, BytesMut};
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt as _, StreamExt};
-use tars_codec::frame::write_frame;
+use tars_codec::frame::{PREFIX_LEN, write_frame};
 use tars_codec::packet::{self, ret};
 use tars_codec::tup::{self};
 use tars_codec::{
     FrameCodec, Protocol, Reader, RequestPacket, ResponsePacket, SimpleList, Struct, StructDecode,
     TarsMap,
 };
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, trace, warn};
 
@@ -59,16 +60,28 @@ enum Dispatch {
 /// Replies are written once this many bytes are pending, even if more requests are buffered.
 const WRITE_BATCH_BYTES: usize = 64 * 1024;
 
+/// Read buffer: grown to this much free space before each read, and to a whole frame once its
+/// prefix has arrived.
+const READ_CHUNK_BYTES: usize = 8 * 1024;
+
+/// Why [`handle_buffered`] stopped.
+enum Buffered {
+    /// No whole frame left, or a cap reached: read (or wait) for more.
+    Continue,
+    /// A framing error or an undecodable request: close now.
+    Close,
+}
+
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
-    let (read, mut write) = stream.into_split();
+    let (mut read, mut write) = stream.into_split();
     let config = &shared.config;
     let codec = FrameCodec::new().with_max_frame_len(config.max_frame_bytes);
-    let mut frames = FramedRead::new(read, codec);
+    let mut input = BytesMut::new();
     let mut in_flight: FuturesUnordered<InFlight> = FuturesUnordered::new();
     let mut out = BytesMut::new();
     // Where servants answering inline put their results: reused, so such answers allocate nothing.
@@ -80,10 +93,37 @@ pub(crate) async fn serve(
     let idle_timer = tokio::time::sleep(config.idle_timeout());
     tokio::pin!(idle_timer);
     loop {
+        if reading {
+            let mut batch = Batch {
+                shared: &shared,
+                codec: &codec,
+                peer,
+                in_flight: &mut in_flight,
+                out: &mut out,
+                body: &mut body,
+                tally: &mut tally,
+            };
+            if let Buffered::Close = batch.handle_buffered(&mut input) {
+                tally.flush(&shared);
+                return;
+            }
+        }
+        if !out.is_empty() {
+            tally.flush(&shared);
+            if let Err(error) = write.write_all(&out).await {
+                debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
+                shared.metrics.refuse("write_failed");
+                return;
+            }
+            out.clear();
+        }
         if !reading && in_flight.is_empty() {
             break;
         }
         let can_read = reading && in_flight.len() < config.max_in_flight_per_connection;
+        if can_read {
+            reserve_for_read(&codec, &mut input);
+        }
         tokio::select! {
             biased;
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
@@ -110,63 +150,83 @@ pub(crate) async fn serve(
                     idle_timer.as_mut().reset(deadline);
                 }
             }
-            frame = frames.next(), if can_read => {
+            read_result = read.read_buf(&mut input), if can_read => {
                 last_activity = Instant::now();
-                // Handle every request already buffered before writing the replies.
-                let mut next = Some(frame);
-                while let Some(frame) = next.take() {
-                    match frame {
-                        Some(Ok(frame)) => match dispatch(&shared, &frame, peer, &mut tally, &mut body) {
-                            Dispatch::Call(call) => in_flight.push(call),
-                            Dispatch::Reply(pending, reply) => {
-                                tally.replied(encode_reply(&mut out, &pending, reply, config.max_frame_bytes), &shared);
-                            }
-                            Dispatch::Written(pending) => {
-                                let code = encode_answer(&mut out, &pending, ret::SUCCESS, &body, b"", config.max_frame_bytes);
-                                tally.replied(code, &shared);
-                            }
-                            Dispatch::Nothing => {}
-                            Dispatch::Close => {
-                                tally.flush(&shared);
-                                return;
-                            }
-                        },
-                        Some(Err(error)) => {
-                            debug!(message = "Closing a connection on a framing error.", %peer, %error);
-                            shared.metrics.refuse(if error.is_frame() { "bad_frame_length" } else { "read_failed" });
-                            reading = false;
-                            if error.is_frame() {
-                                tally.flush(&shared);
-                                return;
-                            }
-                            break;
-                        }
-                        None => {
-                            reading = false;
-                            break;
-                        }
+                match read_result {
+                    Ok(0) => reading = false,
+                    Ok(_) => {}
+                    Err(error) => {
+                        debug!(message = "Closing a connection on a read error.", %peer, %error);
+                        shared.metrics.refuse("read_failed");
+                        reading = false;
                     }
-                    if in_flight.len() >= config.max_in_flight_per_connection
-                        || out.len() >= WRITE_BATCH_BYTES
-                    {
-                        break;
-                    }
-                    next = frames.next().now_or_never();
                 }
             }
-        }
-        if !out.is_empty() {
-            tally.flush(&shared);
-            if let Err(error) = write.write_all(&out).await {
-                debug!(message = "Failed to write replies; closing the connection.", %peer, %error);
-                shared.metrics.refuse("write_failed");
-                return;
-            }
-            out.clear();
         }
     }
     tally.flush(&shared);
     let _ = write.shutdown().await;
+}
+
+/// Makes room for the next read: the rest of a frame whose prefix has arrived, else at least
+/// [`READ_CHUNK_BYTES`] (reusing the space of consumed frames when nothing else holds it).
+fn reserve_for_read(codec: &FrameCodec, input: &mut BytesMut) {
+    let missing = match codec.frame_len(input) {
+        Ok(Some(len)) => len.saturating_sub(input.len()),
+        // A bad prefix is reported by the next `handle_buffered`; no frame means a new one.
+        _ => 0,
+    };
+    let want = missing.max(READ_CHUNK_BYTES / 2);
+    if input.capacity() - input.len() < want {
+        input.reserve(missing.max(READ_CHUNK_BYTES));
+    }
+}
+
+/// What handling buffered frames needs from its connection.
+struct Batch<'c> {
+    shared: &'c Arc<Shared>,
+    codec: &'c FrameCodec,
+    peer: SocketAddr,
+    in_flight: &'c mut FuturesUnordered<InFlight>,
+    out: &'c mut BytesMut,
+    body: &'c mut BytesMut,
+    tally: &'c mut Tally,
+}
+
+impl Batch<'_> {
+    /// Handles every whole frame in `input` before the replies are written, up to the in-flight
+    /// cap and [`WRITE_BATCH_BYTES`] of pending replies.
+    fn handle_buffered(&mut self, input: &mut BytesMut) -> Buffered {
+        let config = &self.shared.config;
+        while self.in_flight.len() < config.max_in_flight_per_connection
+            && self.out.len() < WRITE_BATCH_BYTES
+        {
+            let len = match self.codec.frame_len(input) {
+                Ok(Some(len)) if len <= input.len() => len,
+                Ok(_) => break,
+                Err(error) => {
+                    debug!(message = "Closing a connection on a framing error.", peer = %self.peer, %error);
+                    self.shared.metrics.refuse("bad_frame_length");
+                    return Buffered::Close;
+                }
+            };
+            let max = config.max_frame_bytes;
+            match dispatch(self.shared, input, len, self.peer, self.tally, self.body) {
+                Dispatch::Call(call) => self.in_flight.push(call),
+                Dispatch::Reply(pending, reply) => {
+                    let code = encode_reply(self.out, &pending, reply, max);
+                    self.tally.replied(code, self.shared);
+                }
+                Dispatch::Written(pending) => {
+                    let code = encode_answer(self.out, &pending, ret::SUCCESS, self.body, b"", max);
+                    self.tally.replied(code, self.shared);
+                }
+                Dispatch::Nothing => {}
+                Dispatch::Close => return Buffered::Close,
+            }
+        }
+        Buffered::Continue
+    }
 }
 
 /// Counts kept per connection and added to the shared counters once per write, so the hot path
@@ -197,21 +257,115 @@ impl Tally {
     }
 }
 
-/// Decodes one request and answers it inline (into `body` or with a reply) or starts its call.
+/// Handles the request in the first `len` bytes of `input` (a whole frame, prefix included) and
+/// consumes them: answered inline (into `body` or with a reply) from the bytes in place, or split
+/// off as shared `Bytes` only when a servant call must outlive the read buffer.
 fn dispatch(
     shared: &Arc<Shared>,
-    frame: &Bytes,
+    input: &mut BytesMut,
+    len: usize,
     peer: SocketAddr,
     tally: &mut Tally,
     body: &mut BytesMut,
 ) -> Dispatch {
-    let mut reader = Reader::from_bytes(frame).with_max_depth(shared.config.max_nesting_depth);
+    match decide(shared, &input[..len], peer, tally, body) {
+        Decided::Done(dispatch) => {
+            input.advance(len);
+            dispatch
+        }
+        Decided::Call(servant, parts) => {
+            let frame = input.split_to(len).freeze();
+            let (request, pending) = parts.into_request(&frame, peer, shared);
+            start_call(shared, servant.as_ref(), request, pending)
+        }
+    }
+}
+
+/// What [`decide`] concluded about one frame.
+enum Decided<'s> {
+    /// Handled; nothing borrows the frame any more.
+    Done(Dispatch),
+    /// Needs `servant`'s [`crate::Servant::call`], with the request as ranges of the frame.
+    Call(&'s Arc<dyn crate::Servant>, RequestParts),
+}
+
+/// A request that goes to a servant call, located in its frame (prefix included).
+struct RequestParts {
+    pending: Pending,
+    protocol: Protocol,
+    timeout_ms: i32,
+    one_way: bool,
+    servant_name: Part,
+    func_name: Part,
+    args: Part,
+    context: Vec<(Part, Part)>,
+}
+
+/// Where one field of a request is.
+enum Part {
+    /// These bytes of the frame.
+    In(Range<usize>),
+    /// Not in the frame (a field's static default): a copy.
+    Outside(Bytes),
+}
+
+impl Part {
+    /// Locates `field` in `frame`.
+    fn of(field: &[u8], frame: &[u8]) -> Self {
+        let start = field.as_ptr().addr().wrapping_sub(frame.as_ptr().addr());
+        if start <= frame.len() && field.len() <= frame.len() - start {
+            Self::In(start..start + field.len())
+        } else {
+            Self::Outside(Bytes::copy_from_slice(field))
+        }
+    }
+
+    fn bytes(self, frame: &Bytes) -> Bytes {
+        match self {
+            Self::In(range) => frame.slice(range),
+            Self::Outside(bytes) => bytes,
+        }
+    }
+}
+
+impl RequestParts {
+    fn into_request(self, frame: &Bytes, peer: SocketAddr, shared: &Shared) -> (Request, Pending) {
+        let request = Request {
+            protocol: self.protocol,
+            request_id: self.pending.request_id,
+            servant_name: self.servant_name.bytes(frame),
+            func_name: self.func_name.bytes(frame),
+            args: self.args.bytes(frame),
+            timeout_ms: self.timeout_ms,
+            context: self
+                .context
+                .into_iter()
+                .map(|(k, v)| (k.bytes(frame), v.bytes(frame)))
+                .collect(),
+            one_way: self.one_way,
+            peer,
+            max_depth: shared.config.max_nesting_depth,
+        };
+        (request, self.pending)
+    }
+}
+
+/// Decodes one frame and answers it inline if it can.
+fn decide<'s>(
+    shared: &'s Shared,
+    frame: &[u8],
+    peer: SocketAddr,
+    tally: &mut Tally,
+    body: &mut BytesMut,
+) -> Decided<'s> {
+    let packet_bytes = &frame[PREFIX_LEN..];
+    let mut reader = Reader::new(packet_bytes).with_max_depth(shared.config.max_nesting_depth);
     let packet: RequestPacket<'_> = match RequestPacket::decode_fields(&mut reader) {
         Ok(p) => p,
         Err(error) => {
             debug!(message = "Closing a connection on an undecodable request.", %peer, %error);
             shared.metrics.refuse("undecodable_request");
-            return Dispatch::Close;
+            return Decided::Done(Dispatch::Close);
         }
     };
     tally.requests += 1;
@@ -224,8 +378,8 @@ fn dispatch(
         message_type: packet.message_type,
         names: (protocol == Some(Protocol::Tup)).then(|| {
             (
-                frame.slice_ref(packet.servant_name),
-                frame.slice_ref(packet.func_name),
+                Bytes::copy_from_slice(packet.servant_name),
+                Bytes::copy_from_slice(packet.func_name),
             )
         }),
     };
@@ -236,11 +390,11 @@ fn dispatch(
         func = %String::from_utf8_lossy(packet.func_name)
     );
     let ready = |pending, reply| {
-        if one_way {
+        Decided::Done(if one_way {
             Dispatch::Nothing
         } else {
             Dispatch::Reply(pending, reply)
-        }
+        })
     };
     let Some(protocol) = pending.protocol else {
         let desc = format!("unsupported packet version {}", pending.version);
@@ -269,28 +423,25 @@ fn dispatch(
         shared.config.max_nesting_depth,
     );
     match servant.answer_now(&call, body) {
-        Some(Inline::Written) if one_way => return Dispatch::Nothing,
-        Some(Inline::Written) => return Dispatch::Written(pending),
+        Some(Inline::Written) if one_way => return Decided::Done(Dispatch::Nothing),
+        Some(Inline::Written) => return Decided::Done(Dispatch::Written(pending)),
         Some(Inline::Reply(reply)) => return ready(pending, reply),
         None => {}
     }
-    let request = Request {
-        protocol,
-        request_id: packet.request_id,
-        servant_name: frame.slice_ref(packet.servant_name),
-        func_name: frame.slice_ref(packet.func_name),
-        args: frame.slice_ref(packet.buffer.0),
-        timeout_ms: packet.timeout,
-        context: packet
-            .context
-            .iter()
-            .map(|(k, v)| (frame.slice_ref(k), frame.slice_ref(v)))
-            .collect(),
-        one_way,
-        peer,
-        max_depth: shared.config.max_nesting_depth,
-    };
-    start_call(shared, servant.as_ref(), request, pending)
+    let at = |field: &[u8]| Part::of(field, frame);
+    Decided::Call(
+        servant,
+        RequestParts {
+            pending,
+            protocol,
+            timeout_ms: packet.timeout,
+            one_way,
+            servant_name: at(packet.servant_name),
+            func_name: at(packet.func_name),
+            args: at(packet.buffer.0),
+            context: packet.context.iter().map(|(k, v)| (at(k), at(v))).collect(),
+        },
+    )
 }
 
 /// Starts a servant call that is not answered inline, or answers overload (-9) when the

@@ -195,7 +195,7 @@ pub(crate) fn request_with_timeout(
 
 pub(crate) struct Client {
     frames: FramedRead<OwnedReadHalf, FrameCodec>,
-    write: tokio::net::tcp::OwnedWriteHalf,
+    pub(crate) write: tokio::net::tcp::OwnedWriteHalf,
 }
 
 impl Client {
