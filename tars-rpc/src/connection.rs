@@ -34,8 +34,8 @@ struct Pending {
     request_id: i32,
     message_type: i32,
     /// Object and function for TUP requests, whose replies echo them; `None` otherwise, and then
-    /// the reply is a ResponsePacket.
-    names: Option<(Bytes, Bytes)>,
+    /// the reply is a ResponsePacket. Boxed: this travels with every request, TUP is rare.
+    names: Option<Box<(Bytes, Bytes)>>,
 }
 
 /// A call under way; one-way calls resolve to `None` (no reply) but still count against the
@@ -286,7 +286,7 @@ enum Decided<'s> {
     /// Handled; nothing borrows the frame any more.
     Done(Dispatch),
     /// Needs `servant`'s [`crate::Servant::call`], with the request as ranges of the frame.
-    Call(&'s Arc<dyn crate::Servant>, RequestParts),
+    Call(&'s Arc<dyn crate::Servant>, Box<RequestParts>),
 }
 
 /// A request that goes to a servant call, located in its frame (prefix included).
@@ -377,10 +377,10 @@ fn decide<'s>(
         request_id: packet.request_id,
         message_type: packet.message_type,
         names: (protocol == Some(Protocol::Tup)).then(|| {
-            (
+            Box::new((
                 Bytes::copy_from_slice(packet.servant_name),
                 Bytes::copy_from_slice(packet.func_name),
-            )
+            ))
         }),
     };
     trace!(
@@ -431,7 +431,7 @@ fn decide<'s>(
     let at = |field: &[u8]| Part::of(field, frame);
     Decided::Call(
         servant,
-        RequestParts {
+        Box::new(RequestParts {
             pending,
             protocol,
             timeout_ms: packet.timeout,
@@ -440,7 +440,7 @@ fn decide<'s>(
             func_name: at(packet.func_name),
             args: at(packet.buffer.0),
             context: packet.context.iter().map(|(k, v)| (at(k), at(v))).collect(),
-        },
+        }),
     )
 }
 
@@ -548,7 +548,8 @@ fn write_reply(
     desc: &[u8],
     max_frame_bytes: usize,
 ) -> tars_codec::Result<()> {
-    if let Some((servant_name, func_name)) = &pending.names {
+    if let Some(names) = &pending.names {
+        let (servant_name, func_name) = &**names;
         let echo = tup::Echo {
             version: pending.version,
             message_type: pending.message_type,

@@ -190,6 +190,17 @@ impl<'de, K: Decode<'de>, V: Decode<'de>> Decode<'de> for TarsMap<K, V> {
         r.leave();
         Ok(Self { entries })
     }
+
+    #[inline(always)]
+    fn decode_field(r: &mut Reader<'de>, tag: u8) -> Result<Option<Self>> {
+        if r.fast_empty_map(tag) {
+            return Ok(Some(Self::new()));
+        }
+        match r.find_field(tag)? {
+            Some(ty) => Self::decode(r, ty).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 impl<K: KeyOrd, V: KeyOrd> KeyOrd for TarsMap<K, V> {
@@ -255,6 +266,28 @@ mod tests {
         let mut r = Reader::new(bytes);
         let head = r.read_head()?;
         T::decode(&mut r, head.ty)
+    }
+
+    #[test]
+    fn empty_map_fields_take_the_fast_path_with_the_general_paths_results() {
+        let bytes = [0x18, 0x0c, 0x20, 0x07];
+        let mut r = Reader::new(&bytes);
+        let map = TarsMap::<i32, i32>::decode_field(&mut r, 1).expect("empty map");
+        assert_eq!(map, Some(TarsMap::new()));
+        assert_eq!(r.read_required::<i32>(2, "next").expect("next field"), 7);
+        // At the depth limit the general path reports it, as for any other map.
+        let mut r = Reader::new(&bytes).with_max_depth(0);
+        let error = TarsMap::<i32, i32>::decode_field(&mut r, 1).expect_err("depth limit");
+        assert!(
+            error.to_string().contains("nesting deeper than 0"),
+            "{error}"
+        );
+        // A non-empty map or another tag is left to the general path.
+        let one = [0x18, 0x00, 0x01, 0x00, 0x05, 0x10, 0x06];
+        let map = TarsMap::<i32, i32>::decode_field(&mut Reader::new(&one), 1).expect("map");
+        assert_eq!(map, Some(vec![(5, 6)].into()));
+        let absent = TarsMap::<i32, i32>::decode_field(&mut Reader::new(&bytes), 0).expect("ok");
+        assert_eq!(absent, None);
     }
 
     #[test]

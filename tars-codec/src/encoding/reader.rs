@@ -200,6 +200,22 @@ impl<'de> Reader<'de> {
         Some(s)
     }
 
+    /// Fast path for an empty map field (a context or status in nearly every packet): consumes
+    /// it when the next bytes are `tag` as Map and a ZeroTag length. `false` means "take the
+    /// general path" (also at the depth limit, which the general path reports).
+    #[inline(always)]
+    pub(crate) fn fast_empty_map(&mut self, tag: u8) -> bool {
+        let head = (tag << 4) | WireType::Map as u8;
+        let empty = [head, WireType::ZeroTag as u8];
+        let hit = tag < 15
+            && self.depth < self.max_depth
+            && self.buf.get(self.pos..self.pos + 2) == Some(&empty[..]);
+        if hit {
+            self.pos += 2;
+        }
+        hit
+    }
+
     /// Fast path for a nested struct field: consumes the head when the next byte is `tag` as
     /// StructBegin.
     #[inline(always)]
