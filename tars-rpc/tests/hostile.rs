@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -13,6 +14,7 @@ use tars_codec::RequestPacket;
 use tars_rpc::{Client, ServerConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 
 const T: Duration = Duration::from_secs(5);
 
@@ -49,18 +51,35 @@ async fn a_client_that_never_reads_is_throttled_and_others_are_still_served() {
     let s = start(ServerConfig::default()).await;
     let stubborn = TcpStream::connect(s.addr).await.expect("connect");
     let frames: Vec<u8> = (0..1000).flat_map(ping_frame).collect();
-    // Write pings for two seconds without ever reading a reply.
-    let writer = tokio::spawn(async move {
-        let mut stubborn = stubborn;
-        let mut written = 0usize;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while let Ok(Ok(())) = tokio::time::timeout_at(deadline, stubborn.write_all(&frames)).await
-        {
-            written += frames.len();
+    // Write pings for two seconds without ever reading a reply; signal the first time a write
+    // cannot make progress for 100 ms (the server stopped reading: backpressure). `write` is
+    // cancel-safe, so a timed-out attempt loses no bytes and the frames stay aligned.
+    let blocked = Arc::new(Notify::new());
+    let writer = tokio::spawn({
+        let blocked = Arc::clone(&blocked);
+        async move {
+            let mut stubborn = stubborn;
+            let mut written = 0usize;
+            let mut signalled = false;
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+            while tokio::time::Instant::now() < deadline {
+                let rest = &frames[written % frames.len()..];
+                match tokio::time::timeout(Duration::from_millis(100), stubborn.write(rest)).await {
+                    Ok(Ok(n)) if n > 0 => written += n,
+                    Ok(_) => break,
+                    Err(_) if !signalled => {
+                        signalled = true;
+                        blocked.notify_one();
+                    }
+                    Err(_) => {}
+                }
+            }
+            (written, stubborn)
         }
-        (written, stubborn)
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::timeout(Duration::from_secs(10), blocked.notified())
+        .await
+        .expect("the server stops reading a client that never reads (backpressure) within 10 s");
     let c = Client::connect(s.addr).await.expect("connect");
     for _ in 0..100 {
         assert_eq!(
