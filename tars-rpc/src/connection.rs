@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, trace, warn};
 
+use crate::servant::Context;
 use crate::server::Shared;
 use crate::{Call, Inline, Reply, ReplyFuture, Request, TARS_PING};
 
@@ -411,17 +412,18 @@ fn decide<'s>(
         return ready(pending, Reply::error(ret::NO_SERVANT, desc));
     };
     body.clear();
-    let call = Call::borrowed(
+    let call = Call {
         protocol,
-        packet.request_id,
-        (packet.servant_name, packet.func_name),
-        packet.buffer.0,
-        packet.timeout,
-        &packet.context,
+        request_id: packet.request_id,
+        servant_name: packet.servant_name,
+        func_name: packet.func_name,
+        args: packet.buffer.0,
+        timeout_ms: packet.timeout,
+        context: Context::Borrowed(&packet.context),
         one_way,
         peer,
-        shared.config.max_nesting_depth,
-    );
+        max_depth: shared.config.max_nesting_depth,
+    };
     match servant.answer_now(&call, body) {
         Some(Inline::Written) if one_way => return Decided::Done(Dispatch::Nothing),
         Some(Inline::Written) => return Decided::Done(Dispatch::Written(pending)),

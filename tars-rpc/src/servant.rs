@@ -77,7 +77,7 @@ pub struct Call<'a> {
     pub args: &'a [u8],
     /// `iTimeout` in milliseconds.
     pub timeout_ms: i32,
-    context: Context<'a>,
+    pub(crate) context: Context<'a>,
     /// Whether the caller expects no response.
     pub one_way: bool,
     /// The caller's address.
@@ -88,39 +88,12 @@ pub struct Call<'a> {
 
 /// The caller's context, as decoded from the frame or as held by a [`Request`].
 #[derive(Debug, Clone, Copy)]
-enum Context<'a> {
+pub(crate) enum Context<'a> {
     Borrowed(&'a TarsMap<&'a [u8], &'a [u8]>),
     Shared(&'a TarsMap<Bytes, Bytes>),
 }
 
 impl<'a> Call<'a> {
-    /// A call whose context is the map decoded from the request frame.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn borrowed(
-        protocol: Protocol,
-        request_id: i32,
-        names: (&'a [u8], &'a [u8]),
-        args: &'a [u8],
-        timeout_ms: i32,
-        context: &'a TarsMap<&'a [u8], &'a [u8]>,
-        one_way: bool,
-        peer: SocketAddr,
-        max_depth: u32,
-    ) -> Self {
-        Self {
-            protocol,
-            request_id,
-            servant_name: names.0,
-            func_name: names.1,
-            args,
-            timeout_ms,
-            context: Context::Borrowed(context),
-            one_way,
-            peer,
-            max_depth,
-        }
-    }
-
     /// Decodes the argument block (TARS v1) as an interface's `*Args` struct, borrowing from
     /// the frame (`&[u8]` fields borrow; `Bytes` fields, if any, are copies).
     ///
@@ -137,18 +110,6 @@ impl<'a> Call<'a> {
             Context::Borrowed(map) => map.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
             Context::Shared(map) => map.iter().find(|(k, _)| **k == *key).map(|(_, v)| &v[..]),
         }
-    }
-
-    /// The caller's context entries, in wire order.
-    pub fn context_entries(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
-        let (borrowed, shared) = match self.context {
-            Context::Borrowed(map) => (Some(map.iter().map(|(k, v)| (*k, *v))), None),
-            Context::Shared(map) => (None, Some(map.iter().map(|(k, v)| (&k[..], &v[..])))),
-        };
-        borrowed
-            .into_iter()
-            .flatten()
-            .chain(shared.into_iter().flatten())
     }
 }
 
