@@ -3,6 +3,10 @@
 //!
 //! `cargo run --release -p tarsplane-bench --example decode_loop -- [decode|encode] [iterations]
 //! [stat|endpoints|request]`
+//!
+//! `OFFSET=n` starts each encode `n` bytes into the output buffer, to see how much of the time
+//! is 4K aliasing (the fixture and the buffer are both page-aligned, so by default every byte is
+//! written at the page offset it was read from).
 
 use std::hint::black_box;
 
@@ -32,10 +36,15 @@ where
 {
     let bytes = fixtures::read(file);
     let value = T::decode(&bytes);
-    let mut buf = BytesMut::with_capacity(bytes.len());
+    let offset: usize = std::env::var("OFFSET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut buf = BytesMut::with_capacity(bytes.len() + offset);
     for _ in 0..iterations {
         if mode == "encode" {
             buf.clear();
+            buf.resize(offset, 0);
             T::encode(black_box(&value), &mut buf);
             black_box(&buf);
         } else {

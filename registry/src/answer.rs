@@ -5,9 +5,9 @@
 //! kept encoded without their one-byte head (the element count, then the elements), so one
 //! stored answer serves every method: a reply is a few head bytes and two copies.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tars_codec::Encode;
-use tars_codec::encoding::{WireType, write_head};
+use tars_codec::encoding::{WireType, Writer, write_head};
 use tars_rpc::interfaces::endpoint::EndpointF;
 
 /// An empty `vector<EndpointF>` without its head: the count 0 (`ZeroTag`, tag 0).
@@ -154,9 +154,10 @@ pub fn find_by_id_reply(active: &[u8]) -> Bytes {
 
 /// Appends the reply of `findObjectById` (see [`find_by_id_reply`]) to `buf`.
 pub fn write_find_by_id(buf: &mut BytesMut, active: &[u8]) {
-    buf.reserve(1 + active.len());
-    write_head(buf, 0, WireType::List);
-    buf.put_slice(active);
+    Writer::append(buf, |w| {
+        write_head(w, 0, WireType::List);
+        w.put_slice(active);
+    });
 }
 
 /// The reply of an `int` lookup method: 0 at tag 0, `active` at `active_tag` and `inactive`
@@ -170,11 +171,13 @@ pub fn int_reply(active_tag: u8, active: &[u8], inactive: &[u8]) -> Bytes {
 /// Appends the reply of an `int` lookup method (see [`int_reply`]) to `buf`.
 pub fn write_int_reply(buf: &mut BytesMut, active_tag: u8, active: &[u8], inactive: &[u8]) {
     buf.reserve(3 + active.len() + inactive.len());
-    buf.put_u8(RET_ZERO);
-    write_head(buf, active_tag, WireType::List);
-    buf.put_slice(active);
-    write_head(buf, active_tag + 1, WireType::List);
-    buf.put_slice(inactive);
+    Writer::append(buf, |w| {
+        w.put_slice(&[RET_ZERO]);
+        write_head(w, active_tag, WireType::List);
+        w.put_slice(active);
+        write_head(w, active_tag + 1, WireType::List);
+        w.put_slice(inactive);
+    });
 }
 
 #[cfg(test)]

@@ -89,8 +89,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
         impl ::tars_codec::Encode for #ident {
             #[inline]
-            fn encode(&self, tag: u8, buf: &mut ::tars_codec::bytes::BytesMut) {
-                ::tars_codec::Encode::encode(&i32::from(*self), tag, buf);
+            fn write(&self, tag: u8, w: &mut ::tars_codec::encoding::Writer<'_>) {
+                ::tars_codec::Encode::write(&i32::from(*self), tag, w);
             }
         }
 

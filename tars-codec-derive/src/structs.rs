@@ -57,15 +57,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             const NAME: &'static str = #name;
 
             #[inline]
-            fn encode_fields(&self, buf: &mut ::tars_codec::bytes::BytesMut) {
-                #(#encode_fields)*
+            fn write_fields(&self, w: &mut ::tars_codec::encoding::Writer<'_>) {
+                // A local copy of the cursor, kept in registers across the fields.
+                w.scoped(|w| {
+                    #(#encode_fields)*
+                });
             }
         }
 
         impl #plain_generics ::tars_codec::Encode for #ident #ty_generics {
             #[inline]
-            fn encode(&self, tag: u8, buf: &mut ::tars_codec::bytes::BytesMut) {
-                ::tars_codec::encoding::encode_nested(self, tag, buf);
+            fn write(&self, tag: u8, w: &mut ::tars_codec::encoding::Writer<'_>) {
+                ::tars_codec::encoding::write_nested(self, tag, w);
             }
         }
 
@@ -292,12 +295,12 @@ fn default_expr(field: &Field) -> TokenStream {
 fn encode_field(field: &Field) -> TokenStream {
     let Field { ident, ty, tag, .. } = field;
     if field.require {
-        quote!(::tars_codec::Encode::encode(&self.#ident, #tag, buf);)
+        quote!(::tars_codec::Encode::write(&self.#ident, #tag, w);)
     } else {
         let d = default_expr(field);
         quote! {
             if !::tars_codec::Encode::is_omittable(&self.#ident, || -> #ty { #d }) {
-                ::tars_codec::Encode::encode(&self.#ident, #tag, buf);
+                ::tars_codec::Encode::write(&self.#ident, #tag, w);
             }
         }
     }

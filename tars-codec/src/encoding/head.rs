@@ -1,6 +1,6 @@
 //! Field heads: the type id and tag in front of every value (tars-wire.md §1.1–1.2).
 
-use bytes::{BufMut, BytesMut};
+use super::Writer;
 
 /// The type id in the low nibble of a head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,40 +74,44 @@ pub struct Head {
 
 /// Appends the head for `tag` and `ty`: one byte for tags below 15, two otherwise.
 #[inline]
-pub fn write_head(buf: &mut BytesMut, tag: u8, ty: WireType) {
+pub fn write_head(w: &mut Writer<'_>, tag: u8, ty: WireType) {
     if tag < 15 {
-        buf.put_u8((tag << 4) | ty as u8);
+        w.put_block([(tag << 4) | ty as u8, 0], 1);
     } else {
-        buf.put_slice(&[0xf0 | ty as u8, tag]);
+        w.put_block([0xf0 | ty as u8, tag], 2);
     }
 }
 
-/// Appends a head followed by a fixed payload with a single capacity check.
+/// Appends a head followed by a fixed payload of at most 8 bytes, with a single capacity check.
 #[inline]
-pub(crate) fn write_head_and(buf: &mut BytesMut, tag: u8, ty: WireType, payload: &[u8]) {
-    let mut scratch = [0u8; 10];
+pub(crate) fn write_head_and(w: &mut Writer<'_>, tag: u8, ty: WireType, payload: &[u8]) {
+    let mut block = [0u8; 16];
     let n = if tag < 15 {
-        scratch[0] = (tag << 4) | ty as u8;
+        block[0] = (tag << 4) | ty as u8;
         1
     } else {
-        scratch[0] = 0xf0 | ty as u8;
-        scratch[1] = tag;
+        block[0] = 0xf0 | ty as u8;
+        block[1] = tag;
         2
     };
-    scratch[n..n + payload.len()].copy_from_slice(payload);
-    buf.put_slice(&scratch[..n + payload.len()]);
+    let payload = &payload[..payload.len().min(8)];
+    block[n..n + payload.len()].copy_from_slice(payload);
+    w.put_block(block, n + payload.len());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     #[test]
     fn small_tags_use_one_byte_and_large_tags_two() {
         let mut buf = BytesMut::new();
-        write_head(&mut buf, 14, WireType::ZeroTag);
-        write_head(&mut buf, 15, WireType::ZeroTag);
-        write_head(&mut buf, 255, WireType::List);
+        Writer::append(&mut buf, |w| {
+            write_head(w, 14, WireType::ZeroTag);
+            write_head(w, 15, WireType::ZeroTag);
+            write_head(w, 255, WireType::List);
+        });
         assert_eq!(&buf[..], &[0xec, 0xfc, 0x0f, 0xf9, 0xff]);
     }
 

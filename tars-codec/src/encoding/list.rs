@@ -2,10 +2,10 @@
 
 use std::cmp::Ordering;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::scalar::write_int;
-use super::{Decode, Encode, KeyOrd, Reader, WireType, write_head};
+use super::{Decode, Encode, KeyOrd, Reader, WireType, Writer, write_head};
 use crate::{Error, Result};
 
 /// A `vector<byte>`: raw bytes written as a SimpleList.
@@ -37,12 +37,11 @@ impl<B: AsRef<[u8]>> AsRef<[u8]> for SimpleList<B> {
 
 /// Writes a SimpleList field: head, the inner BYTE head `0x00`, the length, the bytes.
 #[inline]
-pub(crate) fn write_simple_list(buf: &mut BytesMut, tag: u8, bytes: &[u8]) {
-    buf.reserve(bytes.len() + 9);
-    write_head(buf, tag, WireType::SimpleList);
-    buf.put_u8(0x00);
-    write_int(buf, 0, bytes.len() as i64);
-    buf.put_slice(bytes);
+pub(crate) fn write_simple_list(w: &mut Writer<'_>, tag: u8, bytes: &[u8]) {
+    write_head(w, tag, WireType::SimpleList);
+    w.put_block([0x00], 1);
+    write_int(w, 0, bytes.len() as i64);
+    w.put_slice(bytes);
 }
 
 /// Reads a SimpleList whose head was consumed.
@@ -58,11 +57,11 @@ pub(crate) fn read_simple_list<'de>(r: &mut Reader<'de>) -> Result<&'de [u8]> {
 
 /// Writes a LIST field of `items`, each with tag 0.
 #[inline]
-pub(crate) fn encode_list<T: Encode>(items: &[T], tag: u8, buf: &mut BytesMut) {
-    write_head(buf, tag, WireType::List);
-    write_int(buf, 0, items.len() as i64);
+pub(crate) fn write_list<T: Encode>(items: &[T], tag: u8, w: &mut Writer<'_>) {
+    write_head(w, tag, WireType::List);
+    write_int(w, 0, items.len() as i64);
     for item in items {
-        item.encode(0, buf);
+        item.write(0, w);
     }
 }
 
@@ -95,8 +94,8 @@ pub(crate) fn decode_list<'de, T: Decode<'de>>(
 
 impl<T: Encode> Encode for Vec<T> {
     #[inline]
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        T::encode_vec(self, tag, buf);
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        T::write_vec(self, tag, w);
     }
 
     #[inline]
@@ -126,8 +125,8 @@ impl<T: KeyOrd> KeyOrd for Vec<T> {
 
 impl<B: AsRef<[u8]>> Encode for SimpleList<B> {
     #[inline]
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_simple_list(buf, tag, self.0.as_ref());
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_simple_list(w, tag, self.0.as_ref());
     }
 
     #[inline]
@@ -175,6 +174,7 @@ impl<'de> Decode<'de> for SimpleList<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     fn enc<T: Encode>(v: &T, tag: u8) -> Vec<u8> {
         let mut buf = BytesMut::new();

@@ -3,10 +3,8 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use bytes::BytesMut;
-
 use super::scalar::write_int;
-use super::{Decode, Encode, KeyOrd, Reader, WireType, write_head};
+use super::{Decode, Encode, KeyOrd, Reader, WireType, Writer, write_head};
 use crate::{Error, Result};
 
 /// A TARS `map<K, V>` that keeps the wire order of its entries.
@@ -127,33 +125,33 @@ impl<'a, K, V> IntoIterator for &'a TarsMap<K, V> {
     }
 }
 
-fn write_map_head(buf: &mut BytesMut, tag: u8, len: usize) {
-    write_head(buf, tag, WireType::Map);
-    write_int(buf, 0, len as i64);
+fn write_map_head(w: &mut Writer<'_>, tag: u8, len: usize) {
+    write_head(w, tag, WireType::Map);
+    write_int(w, 0, len as i64);
 }
 
 #[inline]
-fn write_entry<K: Encode, V: Encode>(buf: &mut BytesMut, k: &K, v: &V) {
-    k.encode(0, buf);
-    v.encode(1, buf);
+fn write_entry<K: Encode, V: Encode>(w: &mut Writer<'_>, k: &K, v: &V) {
+    k.write(0, w);
+    v.write(1, w);
 }
 
 impl<K: Encode + KeyOrd, V: Encode> Encode for TarsMap<K, V> {
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_map_head(buf, tag, self.entries.len());
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_map_head(w, tag, self.entries.len());
         let sorted = self
             .entries
             .windows(2)
             .all(|w| w[0].0.key_cmp(&w[1].0) != Ordering::Greater);
         if sorted {
             for (k, v) in &self.entries {
-                write_entry(buf, k, v);
+                write_entry(w, k, v);
             }
         } else {
             let mut order: Vec<&(K, V)> = self.entries.iter().collect();
             order.sort_by(|a, b| a.0.key_cmp(&b.0));
             for (k, v) in order {
-                write_entry(buf, k, v);
+                write_entry(w, k, v);
             }
         }
     }
@@ -229,10 +227,10 @@ impl<K: KeyOrd, V: KeyOrd> KeyOrd for BTreeMap<K, V> {
 
 /// A `BTreeMap` is written in its own order; on decode the first of duplicate keys wins.
 impl<K: Encode + Ord, V: Encode> Encode for BTreeMap<K, V> {
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_map_head(buf, tag, self.len());
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_map_head(w, tag, self.len());
         for (k, v) in self {
-            write_entry(buf, k, v);
+            write_entry(w, k, v);
         }
     }
 
@@ -255,6 +253,7 @@ impl<'de, K: Decode<'de> + Ord, V: Decode<'de>> Decode<'de> for BTreeMap<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     fn enc<T: Encode>(v: &T) -> Vec<u8> {
         let mut buf = BytesMut::new();

@@ -31,6 +31,7 @@ mod scalar;
 mod schema;
 mod string;
 mod structs;
+mod writer;
 
 pub use head::{Head, WireType, write_head};
 pub use list::SimpleList;
@@ -38,9 +39,10 @@ pub use map::TarsMap;
 pub use reader::{DEFAULT_MAX_DEPTH, Reader};
 pub use schema::{Describe, FieldSchema, Schema, StructSchema};
 pub use structs::{
-    Struct, StructDecode, decode_nested, decode_nested_field, decode_nested_field_into,
-    encode_nested, from_bytes, from_slice, to_bytes,
+    Struct, StructDecode, decode_nested, decode_nested_field, decode_nested_field_into, from_bytes,
+    from_slice, to_bytes, write_nested,
 };
+pub use writer::Writer;
 
 pub(crate) use head::write_head_and;
 
@@ -57,7 +59,17 @@ pub trait Encode {
     /// # Panics
     ///
     /// Panics if a string is longer than `u32::MAX` bytes, which no TARS peer can read.
-    fn encode(&self, tag: u8, buf: &mut BytesMut);
+    fn write(&self, tag: u8, w: &mut Writer<'_>);
+
+    /// As [`Encode::write`], into a `BytesMut`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Encode::write`].
+    #[inline]
+    fn encode(&self, tag: u8, buf: &mut BytesMut) {
+        Writer::append(buf, |w| self.write(tag, w));
+    }
 
     /// Whether an `optional` field holding this value may be left out, given the field's default.
     /// Numbers and strings: equal to the default; containers: empty; bools and structs: never.
@@ -72,11 +84,11 @@ pub trait Encode {
 
     /// Writes a `vector<Self>`. The default is a LIST; `i8` overrides it with a SimpleList.
     #[inline]
-    fn encode_vec(items: &[Self], tag: u8, buf: &mut BytesMut)
+    fn write_vec(items: &[Self], tag: u8, w: &mut Writer<'_>)
     where
         Self: Sized,
     {
-        list::encode_list(items, tag, buf);
+        list::write_list(items, tag, w);
     }
 }
 

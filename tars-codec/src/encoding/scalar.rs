@@ -5,49 +5,41 @@
 
 use std::cmp::Ordering;
 
-use bytes::{BufMut, BytesMut};
-
-use super::{Decode, Encode, KeyOrd, Reader, WireType, write_head_and};
+use super::{Decode, Encode, KeyOrd, Reader, WireType, Writer, write_head_and};
 use crate::{Error, Result};
-
-/// How to write an integer by its number of significant bits (sign included); index 0 is the
-/// value zero: `(payload size, wire type, left shift that puts the payload at the top)`.
-const INT_CLASS: [(u8, WireType, u8); 65] = {
-    let mut table = [(8, WireType::Long, 0); 65];
-    table[0] = (0, WireType::ZeroTag, 0);
-    let mut bits = 1;
-    while bits <= 64 {
-        table[bits] = match bits {
-            1..=8 => (1, WireType::Byte, 56),
-            9..=16 => (2, WireType::Short, 48),
-            17..=32 => (4, WireType::Int, 32),
-            _ => (8, WireType::Long, 0),
-        };
-        bits += 1;
-    }
-    table
-};
 
 /// Writes `v` as field `tag` through the narrowing cascade.
 ///
-/// Branch-free on the value: the width comes from a table indexed by its significant bits, a
-/// fixed-size head-and-payload block is appended, and the unused tail is cut off again.
+/// Branch-free on the value: three "does it fit" tests give the width (1, 2, 4 or 8 bytes,
+/// none for zero) and the type id, a fixed-size head-and-payload block is stored, and only its
+/// used part is added to the length. (A table indexed by the significant bits cost ~10 more
+/// instructions per integer: a bit scan without LZCNT on baseline x86-64, a bounds check and
+/// three loads.)
 #[inline(always)]
-pub(crate) fn write_int(buf: &mut BytesMut, tag: u8, v: i64) {
-    let bits = 65 - (v ^ (v >> 63)).leading_zeros() as usize;
-    let (size, ty, shift) = INT_CLASS[if v == 0 { 0 } else { bits }];
-    let word = (v as u64) << shift;
-    let end = buf.len() + usize::from(size) + if tag < 15 { 1 } else { 2 };
-    if tag < 15 {
-        let head = (tag << 4) | ty as u8;
-        let block = ((u128::from(head) << 120) | (u128::from(word) << 56)).to_be_bytes();
-        buf.put_slice(&block[..9]);
+pub(crate) fn write_int(w: &mut Writer<'_>, tag: u8, v: i64) {
+    let wide8 = i64::from(v as i8) != v;
+    let wide16 = i64::from(v as i16) != v;
+    let wide32 = i64::from(v as i32) != v;
+    // Byte, Short, Int, Long are ids 0..=3 and 1, 2, 4, 8 bytes wide.
+    let (ty, size) = if v == 0 {
+        (WireType::ZeroTag as u8, 0)
     } else {
-        let head = u16::from_be_bytes([0xf0 | ty as u8, tag]);
+        (
+            u8::from(wide8) + u8::from(wide16) + u8::from(wide32),
+            1 + usize::from(wide8) + 2 * usize::from(wide16) + 4 * usize::from(wide32),
+        )
+    };
+    // The payload, big-endian at the top of the word; zero stays zero whatever the shift.
+    let word = (v as u64).wrapping_shl(64 - 8 * size as u32);
+    if tag < 15 {
+        let head = (tag << 4) | ty;
+        let block = ((u128::from(head) << 120) | (u128::from(word) << 56)).to_be_bytes();
+        w.put_block(block, 1 + size);
+    } else {
+        let head = u16::from_be_bytes([0xf0 | ty, tag]);
         let block = ((u128::from(head) << 112) | (u128::from(word) << 48)).to_be_bytes();
-        buf.put_slice(&block[..10]);
+        w.put_block(block, 2 + size);
     }
-    buf.truncate(end);
 }
 
 /// Reads an integer of type `ty`, which may be at most as wide as `widest`.
@@ -76,8 +68,8 @@ macro_rules! signed_int {
     ($t:ty, $widest:expr, $name:literal) => {
         impl Encode for $t {
             #[inline]
-            fn encode(&self, tag: u8, buf: &mut BytesMut) {
-                write_int(buf, tag, i64::from(*self));
+            fn write(&self, tag: u8, w: &mut Writer<'_>) {
+                write_int(w, tag, i64::from(*self));
             }
 
             #[inline]
@@ -124,8 +116,8 @@ macro_rules! unsigned_int {
     ($t:ty, $widest:expr, $name:literal) => {
         impl Encode for $t {
             #[inline]
-            fn encode(&self, tag: u8, buf: &mut BytesMut) {
-                write_int(buf, tag, i64::from(*self));
+            fn write(&self, tag: u8, w: &mut Writer<'_>) {
+                write_int(w, tag, i64::from(*self));
             }
 
             #[inline]
@@ -157,8 +149,8 @@ unsigned_int!(u32, WireType::Long, "unsigned int");
 
 impl Encode for i8 {
     #[inline]
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_int(buf, tag, i64::from(*self));
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_int(w, tag, i64::from(*self));
     }
 
     #[inline]
@@ -168,9 +160,9 @@ impl Encode for i8 {
 
     /// `vector<byte>` is a SimpleList.
     #[inline]
-    fn encode_vec(items: &[Self], tag: u8, buf: &mut BytesMut) {
+    fn write_vec(items: &[Self], tag: u8, w: &mut Writer<'_>) {
         let bytes: Vec<u8> = items.iter().map(|&b| b as u8).collect();
-        super::list::write_simple_list(buf, tag, &bytes);
+        super::list::write_simple_list(w, tag, &bytes);
     }
 }
 
@@ -202,8 +194,8 @@ impl KeyOrd for i8 {
 /// Optional bools are always written, as TarsCpp does.
 impl Encode for bool {
     #[inline]
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_int(buf, tag, i64::from(*self));
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_int(w, tag, i64::from(*self));
     }
 }
 
@@ -224,8 +216,8 @@ impl KeyOrd for bool {
 /// Floats are always written with their full width (0.0 too), as TarsCpp and TarsGo do.
 impl Encode for f32 {
     #[inline]
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_head_and(buf, tag, WireType::Float, &self.to_bits().to_be_bytes());
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_head_and(w, tag, WireType::Float, &self.to_bits().to_be_bytes());
     }
 
     #[inline]
@@ -256,8 +248,8 @@ impl KeyOrd for f32 {
 
 impl Encode for f64 {
     #[inline]
-    fn encode(&self, tag: u8, buf: &mut BytesMut) {
-        write_head_and(buf, tag, WireType::Double, &self.to_bits().to_be_bytes());
+    fn write(&self, tag: u8, w: &mut Writer<'_>) {
+        write_head_and(w, tag, WireType::Double, &self.to_bits().to_be_bytes());
     }
 
     #[inline]
@@ -290,6 +282,7 @@ impl KeyOrd for f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     #[allow(clippy::needless_pass_by_value, reason = "terse literals in tests")]
     fn enc<T: Encode>(v: T, tag: u8) -> Vec<u8> {

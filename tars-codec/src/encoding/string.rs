@@ -3,9 +3,9 @@
 
 use std::cmp::Ordering;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
-use super::{Decode, Encode, FromStatic, KeyOrd, Reader, WireType, write_head};
+use super::{Decode, Encode, FromStatic, KeyOrd, Reader, WireType, Writer};
 use crate::{Error, Result};
 
 /// Writes `s` as a string field.
@@ -14,19 +14,25 @@ use crate::{Error, Result};
 ///
 /// Panics if `s` is longer than `u32::MAX` bytes.
 #[inline(always)]
-pub(crate) fn write_string(buf: &mut BytesMut, tag: u8, s: &[u8]) {
-    buf.reserve(s.len() + 6);
-    if let (Ok(n), true) = (u8::try_from(s.len()), tag < 15) {
-        buf.put_slice(&[(tag << 4) | WireType::String1 as u8, n]);
-    } else if let Ok(n) = u8::try_from(s.len()) {
-        write_head(buf, tag, WireType::String1);
-        buf.put_u8(n);
+pub(crate) fn write_string(w: &mut Writer<'_>, tag: u8, s: &[u8]) {
+    let (prefix, n) = if let Ok(len) = u8::try_from(s.len()) {
+        let ty = WireType::String1 as u8;
+        if tag < 15 {
+            ([(tag << 4) | ty, len, 0, 0, 0, 0, 0, 0], 2)
+        } else {
+            ([0xf0 | ty, tag, len, 0, 0, 0, 0, 0], 3)
+        }
     } else {
-        let n = u32::try_from(s.len()).expect("a TARS string is at most u32::MAX bytes");
-        write_head(buf, tag, WireType::String4);
-        buf.put_u32(n);
-    }
-    buf.put_slice(s);
+        let len = u32::try_from(s.len()).expect("a TARS string is at most u32::MAX bytes");
+        let n = len.to_be_bytes();
+        let ty = WireType::String4 as u8;
+        if tag < 15 {
+            ([(tag << 4) | ty, n[0], n[1], n[2], n[3], 0, 0, 0], 5)
+        } else {
+            ([0xf0 | ty, tag, n[0], n[1], n[2], n[3], 0, 0], 6)
+        }
+    };
+    w.put_prefixed(prefix, n, s);
 }
 
 /// Reads a string of either form, borrowed from the input.
@@ -45,8 +51,8 @@ macro_rules! string_type {
     ($t:ty, $from_static:expr) => {
         impl Encode for $t {
             #[inline]
-            fn encode(&self, tag: u8, buf: &mut BytesMut) {
-                write_string(buf, tag, AsRef::<[u8]>::as_ref(self));
+            fn write(&self, tag: u8, w: &mut Writer<'_>) {
+                write_string(w, tag, AsRef::<[u8]>::as_ref(self));
             }
 
             #[inline]
@@ -128,6 +134,7 @@ impl Decode<'_> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     #[test]
     fn strings_up_to_255_bytes_use_string1() {

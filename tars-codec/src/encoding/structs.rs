@@ -1,9 +1,9 @@
 //! Structs (tars-wire.md §1.6–1.8): fields in ascending tag order, nested ones framed by
 //! StructBegin / StructEnd, top-level ones (packets, argument blocks) bare.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
-use super::{Decode, Encode, Reader, WireType, write_head};
+use super::{Decode, Encode, Reader, WireType, Writer, write_head};
 use crate::{Error, Result};
 
 /// A TARS struct's encode side; implemented by `#[derive(TarsStruct)]`.
@@ -12,7 +12,13 @@ pub trait Struct: Encode {
     const NAME: &'static str;
 
     /// Appends the fields without StructBegin/StructEnd (the top-level form).
-    fn encode_fields(&self, buf: &mut BytesMut);
+    fn write_fields(&self, w: &mut Writer<'_>);
+
+    /// As [`Struct::write_fields`], into a `BytesMut`.
+    #[inline]
+    fn encode_fields(&self, buf: &mut BytesMut) {
+        Writer::append(buf, |w| self.write_fields(w));
+    }
 }
 
 /// A TARS struct's decode side; implemented by `#[derive(TarsStruct)]`.
@@ -30,10 +36,10 @@ pub trait StructDecode<'de>: Decode<'de> {
 
 /// Writes `value` nested as field `tag`. Used by generated code.
 #[inline]
-pub fn encode_nested<T: Struct>(value: &T, tag: u8, buf: &mut BytesMut) {
-    write_head(buf, tag, WireType::StructBegin);
-    value.encode_fields(buf);
-    buf.put_u8(WireType::StructEnd as u8);
+pub fn write_nested<T: Struct>(value: &T, tag: u8, w: &mut Writer<'_>) {
+    write_head(w, tag, WireType::StructBegin);
+    value.write_fields(w);
+    w.put_block([WireType::StructEnd as u8], 1);
 }
 
 /// Reads a nested struct whose head was consumed, skipping unknown trailing fields through its
