@@ -220,27 +220,9 @@ unsafe fn put_prefixed_raw(dst: *mut u8, prefix: [u8; 8], n: usize, src: &[u8]) 
         let prefix_at = dst.cast::<[u8; 8]>();
         let d = dst.add(n);
         match len {
-            16..=32 => {
-                let head = s.cast::<[u8; 16]>().read_unaligned();
-                let tail = s.add(len - 16).cast::<[u8; 16]>().read_unaligned();
-                prefix_at.write_unaligned(prefix);
-                d.cast::<[u8; 16]>().write_unaligned(head);
-                d.add(len - 16).cast::<[u8; 16]>().write_unaligned(tail);
-            }
-            8..=15 => {
-                let head = s.cast::<[u8; 8]>().read_unaligned();
-                let tail = s.add(len - 8).cast::<[u8; 8]>().read_unaligned();
-                prefix_at.write_unaligned(prefix);
-                d.cast::<[u8; 8]>().write_unaligned(head);
-                d.add(len - 8).cast::<[u8; 8]>().write_unaligned(tail);
-            }
-            4..=7 => {
-                let head = s.cast::<[u8; 4]>().read_unaligned();
-                let tail = s.add(len - 4).cast::<[u8; 4]>().read_unaligned();
-                prefix_at.write_unaligned(prefix);
-                d.cast::<[u8; 4]>().write_unaligned(head);
-                d.add(len - 4).cast::<[u8; 4]>().write_unaligned(tail);
-            }
+            16..=32 => put_overlapping::<16>(prefix_at, prefix, s, d, len),
+            8..=15 => put_overlapping::<8>(prefix_at, prefix, s, d, len),
+            4..=7 => put_overlapping::<4>(prefix_at, prefix, s, d, len),
             1..=3 => {
                 // Bytes 0, len / 2 and len - 1 cover every length from 1 to 3.
                 let (first, middle, last) = (*s, *s.add(len / 2), *s.add(len - 1));
@@ -255,6 +237,32 @@ unsafe fn put_prefixed_raw(dst: *mut u8, prefix: [u8; 8], n: usize, src: &[u8]) 
                 std::ptr::copy_nonoverlapping(s, d, len);
             }
         }
+    }
+}
+
+/// Stores `prefix` at `prefix_at`, then the `len` bytes at `s` at `d` as two overlapping `W`-byte
+/// moves, both loaded before anything is stored.
+///
+/// # Safety
+///
+/// `W <= len <= 2 * W`; `s` must be valid for reads of `len` bytes, `prefix_at` for writes of
+/// 8 bytes and `d` for writes of `len` bytes, and no written range may overlap `s`.
+#[inline(always)]
+unsafe fn put_overlapping<const W: usize>(
+    prefix_at: *mut [u8; 8],
+    prefix: [u8; 8],
+    s: *const u8,
+    d: *mut u8,
+    len: usize,
+) {
+    // SAFETY: `W <= len` keeps `len - W` in range and both reads inside `s..s + len`, both
+    // writes inside `d..d + len`; the caller guarantees validity and no overlap.
+    unsafe {
+        let head = s.cast::<[u8; W]>().read_unaligned();
+        let tail = s.add(len - W).cast::<[u8; W]>().read_unaligned();
+        prefix_at.write_unaligned(prefix);
+        d.cast::<[u8; W]>().write_unaligned(head);
+        d.add(len - W).cast::<[u8; W]>().write_unaligned(tail);
     }
 }
 
