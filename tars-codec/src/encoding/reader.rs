@@ -488,6 +488,8 @@ mod tests {
     }
 
     #[test]
+    // Safe code only, and slow under miri (the writer's tests are what miri is run for).
+    #[cfg_attr(miri, ignore)]
     fn fast_int_agrees_with_the_general_path_at_every_width_and_truncation() {
         let heads: [&[u8]; 6] = [
             &[0x3c],

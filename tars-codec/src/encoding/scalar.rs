@@ -10,35 +10,58 @@ use crate::{Error, Result};
 
 /// Writes `v` as field `tag` through the narrowing cascade.
 ///
-/// Branch-free on the value: three "does it fit" tests give the width (1, 2, 4 or 8 bytes,
-/// none for zero) and the type id, a fixed-size head-and-payload block is stored, and only its
-/// used part is added to the length. (A table indexed by the significant bits cost ~10 more
-/// instructions per integer: a bit scan without LZCNT on baseline x86-64, a bounds check and
-/// three loads.)
+/// Values that fit 32 bits (all of them for the narrower IDL types, where the compiler drops
+/// the test) take [`write_int32`]; wider ones are a LONG with its 8 bytes.
 #[inline(always)]
 pub(crate) fn write_int(w: &mut Writer<'_>, tag: u8, v: i64) {
-    let wide8 = i64::from(v as i8) != v;
-    let wide16 = i64::from(v as i16) != v;
-    let wide32 = i64::from(v as i32) != v;
-    // Byte, Short, Int, Long are ids 0..=3 and 1, 2, 4, 8 bytes wide.
+    match i32::try_from(v) {
+        Ok(v) => write_int32(w, tag, v),
+        Err(_) => write_long(w, tag, v),
+    }
+}
+
+/// Writes `v` as a BYTE, SHORT, INT or ZeroTag field.
+///
+/// Branch-free on the value: two "does it fit" tests give the width (1, 2 or 4 bytes, none for
+/// zero) and the type id, the head and payload are one 8-byte word stored whole, and only its
+/// used part is added to the length. (A table indexed by the significant bits cost ~10 more
+/// instructions per integer: a bit scan without LZCNT on baseline x86-64, a bounds check and
+/// three loads; a 16-byte block for every width cost a double shift and a second store.)
+#[inline(always)]
+fn write_int32(w: &mut Writer<'_>, tag: u8, v: i32) {
+    let wide8 = i32::from(v as i8) != v;
+    let wide16 = i32::from(v as i16) != v;
+    // Byte, Short, Int are ids 0..=2 and 1, 2, 4 bytes wide.
     let (ty, size) = if v == 0 {
         (WireType::ZeroTag as u8, 0)
     } else {
         (
-            u8::from(wide8) + u8::from(wide16) + u8::from(wide32),
-            1 + usize::from(wide8) + 2 * usize::from(wide16) + 4 * usize::from(wide32),
+            u8::from(wide8) + u8::from(wide16),
+            1 + usize::from(wide8) + 2 * usize::from(wide16),
         )
     };
     // The payload, big-endian at the top of the word; zero stays zero whatever the shift.
-    let word = (v as u64).wrapping_shl(64 - 8 * size as u32);
+    let payload = (i64::from(v) as u64).wrapping_shl(64 - 8 * size as u32);
     if tag < 15 {
-        let head = (tag << 4) | ty;
-        let block = ((u128::from(head) << 120) | (u128::from(word) << 56)).to_be_bytes();
-        w.put_block(block, 1 + size);
+        let head = u64::from((tag << 4) | ty);
+        w.put_block(((head << 56) | (payload >> 8)).to_be_bytes(), 1 + size);
     } else {
-        let head = u16::from_be_bytes([0xf0 | ty, tag]);
-        let block = ((u128::from(head) << 112) | (u128::from(word) << 48)).to_be_bytes();
-        w.put_block(block, 2 + size);
+        let head = u64::from(u16::from_be_bytes([0xf0 | ty, tag]));
+        w.put_block(((head << 48) | (payload >> 16)).to_be_bytes(), 2 + size);
+    }
+}
+
+/// Writes `v` as a LONG field: the head, then its 8 bytes.
+#[inline(always)]
+fn write_long(w: &mut Writer<'_>, tag: u8, v: i64) {
+    let ty = WireType::Long as u8;
+    let payload = u128::from(v as u64);
+    if tag < 15 {
+        let head = u128::from((tag << 4) | ty);
+        w.put_block(((head << 120) | (payload << 56)).to_be_bytes(), 9);
+    } else {
+        let head = u128::from(u16::from_be_bytes([0xf0 | ty, tag]));
+        w.put_block(((head << 112) | (payload << 48)).to_be_bytes(), 10);
     }
 }
 
@@ -306,6 +329,44 @@ mod tests {
         assert_eq!(enc(60000i32, 2), [0x22, 0x00, 0x00, 0xea, 0x60]);
         assert_eq!(enc(5i32, 20), [0xf0, 0x14, 0x05]);
         assert_eq!(enc(1i64 << 40, 0), [0x03, 0, 0, 0x01, 0, 0, 0, 0, 0]);
+    }
+
+    /// The cascade written plainly, for comparison with the branch-free encoder.
+    fn reference_int(tag: u8, v: i64) -> Vec<u8> {
+        let (ty, payload): (u8, Vec<u8>) = if v == 0 {
+            (12, vec![])
+        } else if let Ok(b) = i8::try_from(v) {
+            (0, b.to_be_bytes().to_vec())
+        } else if let Ok(s) = i16::try_from(v) {
+            (1, s.to_be_bytes().to_vec())
+        } else if let Ok(i) = i32::try_from(v) {
+            (2, i.to_be_bytes().to_vec())
+        } else {
+            (3, v.to_be_bytes().to_vec())
+        };
+        let mut out = if tag < 15 {
+            vec![(tag << 4) | ty]
+        } else {
+            vec![0xf0 | ty, tag]
+        };
+        out.extend(payload);
+        out
+    }
+
+    #[test]
+    fn every_width_boundary_encodes_as_the_plain_cascade_at_every_head_form() {
+        let mut values = vec![0i64, i64::MIN, i64::MAX];
+        for bound in [i64::from(i8::MAX), i64::from(i16::MAX), i64::from(i32::MAX)] {
+            values.extend([bound - 1, bound, bound + 1, -bound - 2, -bound - 1, -bound]);
+        }
+        for v in values {
+            for tag in [0u8, 1, 14, 15, 16, 255] {
+                assert_eq!(enc(v, tag), reference_int(tag, v), "{v} at tag {tag}");
+                if let Ok(v32) = i32::try_from(v) {
+                    assert_eq!(enc(v32, tag), reference_int(tag, v), "i32 {v} at tag {tag}");
+                }
+            }
+        }
     }
 
     #[test]

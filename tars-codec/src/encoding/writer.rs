@@ -158,27 +158,27 @@ impl Writer<'_> {
         self.pos += n;
     }
 
-    /// Appends the first `n` bytes of `prefix` (`n` is clamped to 8), then `s`.
+    /// Appends `prefix`, then `s`: a string or byte-vector field, head and length in `prefix`.
     ///
-    /// This is a string or byte-vector field: head and length in `prefix`, the bytes in `s`.
+    /// Both are stored at their exact width (no store reaches past the field), so a string read
+    /// right after it, at the same page offset, does not wait on it (4K aliasing).
     #[inline(always)]
-    pub(crate) fn put_prefixed(&mut self, prefix: [u8; 8], n: usize, s: &[u8]) {
-        let n = n.min(8);
-        // Cannot overflow: a slice is at most `isize::MAX` bytes.
-        self.ensure(8 + s.len());
-        // SAFETY: `ensure` leaves `room - pos >= 8 + s.len()`. The prefix store covers
-        // `pos..pos + 8` of the spare capacity and the copy `pos + n..pos + n + s.len()` with
-        // `n <= 8`, both inside it; `s` is a shared borrow, so it cannot overlap the spare
-        // capacity of the buffer this writer borrows mutably.
-        unsafe { put_prefixed_raw(self.spare.add(self.pos), prefix, n, s) };
-        // Keeps `pos <= room` (see above); bytes up to `pos + n + s.len()` were just written.
-        self.pos += n + s.len();
+    pub(crate) fn put_prefixed<const P: usize>(&mut self, prefix: [u8; P], s: &[u8]) {
+        // Cannot overflow: a slice is at most `isize::MAX` bytes and `P` is a few.
+        self.ensure(P + s.len());
+        // SAFETY: `ensure` leaves `room - pos >= P + s.len()`, so the prefix store
+        // `pos..pos + P` and the copy `pos + P..pos + P + s.len()` are inside the spare
+        // capacity; `s` is a shared borrow, so it cannot overlap the spare capacity of the
+        // buffer this writer borrows mutably.
+        unsafe { put_prefixed_raw(self.spare.add(self.pos), prefix, s) };
+        // Keeps `pos <= room` (see above); bytes up to `pos + P + s.len()` were just written.
+        self.pos += P + s.len();
     }
 
     /// Appends `s`.
     #[inline]
     pub fn put_slice(&mut self, s: &[u8]) {
-        self.put_prefixed([0; 8], 0, s);
+        self.put_prefixed([], s);
     }
 }
 
@@ -196,7 +196,7 @@ fn grow(buf: &mut BytesMut, pos: usize, n: usize) -> (*mut u8, usize) {
     (spare.as_mut_ptr().cast::<u8>(), spare.len())
 }
 
-/// Stores the 8-byte `prefix` at `dst` and `src` at `dst + n`.
+/// Stores `prefix` at `dst` and `src` right after it.
 ///
 /// Strings of up to 32 bytes (almost all TARS strings) take two overlapping moves (three single
 /// bytes below 4) instead of a `memcpy` call, and the string is loaded before anything is
@@ -206,23 +206,22 @@ fn grow(buf: &mut BytesMut, pos: usize, n: usize) -> (*mut u8, usize) {
 ///
 /// # Safety
 ///
-/// `dst` must be valid for writes of `max(8, n + src.len())` bytes and must not overlap `src`.
+/// `dst` must be valid for writes of `P + src.len()` bytes and must not overlap `src`.
 #[inline(always)]
-unsafe fn put_prefixed_raw(dst: *mut u8, prefix: [u8; 8], n: usize, src: &[u8]) {
+unsafe fn put_prefixed_raw<const P: usize>(dst: *mut u8, prefix: [u8; P], src: &[u8]) {
     let len = src.len();
     let s = src.as_ptr();
     // SAFETY: in every arm, each read lies inside `src` (offsets below `len`); the prefix store
-    // covers `dst..dst + 8` and each other write lies inside `dst + n..dst + n + len`, which the
-    // caller guarantees are writable and disjoint from `src`. Overlapping pairs write the same
-    // bytes twice, and the string's stores come after the prefix's, so they win where they
-    // overlap it.
+    // covers `dst..dst + P` and each other write lies inside `dst + P..dst + P + len`, which
+    // the caller guarantees are writable and disjoint from `src`. Overlapping pairs write the
+    // same bytes twice.
     unsafe {
-        let prefix_at = dst.cast::<[u8; 8]>();
-        let d = dst.add(n);
+        let prefix_at = dst.cast::<[u8; P]>();
+        let d = dst.add(P);
         match len {
-            16..=32 => put_overlapping::<16>(prefix_at, prefix, s, d, len),
-            8..=15 => put_overlapping::<8>(prefix_at, prefix, s, d, len),
-            4..=7 => put_overlapping::<4>(prefix_at, prefix, s, d, len),
+            16..=32 => put_overlapping::<16, P>(prefix_at, prefix, s, d, len),
+            8..=15 => put_overlapping::<8, P>(prefix_at, prefix, s, d, len),
+            4..=7 => put_overlapping::<4, P>(prefix_at, prefix, s, d, len),
             1..=3 => {
                 // Bytes 0, len / 2 and len - 1 cover every length from 1 to 3.
                 let (first, middle, last) = (*s, *s.add(len / 2), *s.add(len - 1));
@@ -246,11 +245,11 @@ unsafe fn put_prefixed_raw(dst: *mut u8, prefix: [u8; 8], n: usize, src: &[u8]) 
 /// # Safety
 ///
 /// `W <= len <= 2 * W`; `s` must be valid for reads of `len` bytes, `prefix_at` for writes of
-/// 8 bytes and `d` for writes of `len` bytes, and no written range may overlap `s`.
+/// `P` bytes and `d` for writes of `len` bytes, and no written range may overlap `s`.
 #[inline(always)]
-unsafe fn put_overlapping<const W: usize>(
-    prefix_at: *mut [u8; 8],
-    prefix: [u8; 8],
+unsafe fn put_overlapping<const W: usize, const P: usize>(
+    prefix_at: *mut [u8; P],
+    prefix: [u8; P],
     s: *const u8,
     d: *mut u8,
     len: usize,
@@ -298,7 +297,7 @@ mod tests {
             w.put_block([7u8; 10], 3);
             for i in 0..200u8 {
                 w.put_block([i; 2], 1);
-                w.put_prefixed([0xee; 8], 1, &[i; 5]);
+                w.put_prefixed([0xee], &[i; 5]);
             }
             assert_eq!(w.len(), 4 + 3 + 200 * 7);
         });
@@ -311,20 +310,23 @@ mod tests {
 
     #[test]
     fn prefixed_strings_of_every_length_round_the_copy_boundaries() {
-        let source: Vec<u8> = (0..80u8).collect();
-        let prefix = [0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7];
-        for len in 0..=source.len() {
-            for n in [0, 1, 2, 5, 8, 9] {
-                let mut buf = BytesMut::with_capacity(len + n);
+        fn check<const P: usize>(prefix: [u8; P]) {
+            let source: Vec<u8> = (0..80u8).collect();
+            for len in 0..=source.len() {
+                let mut buf = BytesMut::with_capacity(len + P);
                 buf.extend_from_slice(b"x");
                 let s = &source[..len];
-                append(&mut buf, |w| w.put_prefixed(prefix, n, s));
-                let kept = n.min(8);
-                assert_eq!(buf.len(), 1 + kept + len, "len {len}, prefix {n}");
-                assert_eq!(&buf[1..=kept], &prefix[..kept]);
-                assert_eq!(&buf[1 + kept..], s, "len {len}, prefix {n}");
+                append(&mut buf, |w| w.put_prefixed(prefix, s));
+                assert_eq!(buf.len(), 1 + P + len, "len {len}, prefix {P}");
+                assert_eq!(&buf[1..=P], &prefix[..]);
+                assert_eq!(&buf[1 + P..], s, "len {len}, prefix {P}");
             }
         }
+        check([]);
+        check([0xa0]);
+        check([0xa0, 0xa1]);
+        check([0xa0, 0xa1, 0xa2, 0xa3, 0xa4]);
+        check([0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8]);
     }
 
     #[test]
@@ -361,7 +363,7 @@ mod tests {
         buf.extend_from_slice(b"frame");
         let front = buf.split();
         append(&mut buf, |w| {
-            w.put_prefixed([1, 2, 0, 0, 0, 0, 0, 0], 2, b"hello world");
+            w.put_prefixed([1, 2], b"hello world");
             w.put_block([3u8; 16], 1);
         });
         assert_eq!(&front[..], b"frame");
