@@ -22,26 +22,32 @@ pub(crate) fn write_int(w: &mut Writer<'_>, tag: u8, v: i64) {
 
 /// Writes `v` as a BYTE, SHORT, INT or ZeroTag field.
 ///
-/// Branch-free on the value: two "does it fit" tests give the width (1, 2 or 4 bytes, none for
-/// zero) and the type id, the head and payload are one 8-byte word stored whole, and only its
-/// used part is added to the length. (A table indexed by the significant bits cost ~10 more
+/// Zero is a bare head; any other value is branch-free on its width: two "does it fit" tests
+/// give the width (1, 2 or 4 bytes) and the type id, the head and payload are one 8-byte word
+/// stored whole, and only its used part is added to the length. (A table indexed by the significant bits cost ~10 more
 /// instructions per integer: a bit scan without LZCNT on baseline x86-64, a bounds check and
 /// three loads; a 16-byte block for every width cost a double shift and a second store.)
 #[inline(always)]
 fn write_int32(w: &mut Writer<'_>, tag: u8, v: i32) {
+    let zero = WireType::ZeroTag as u8;
+    if v == 0 {
+        // Zero (frequent: return codes, flags, idle counters) is the bare head, stored at its
+        // exact width: an 8-byte store here reached into the next field, and a string read
+        // right after it from the same page offset waited on it (4K aliasing, bench/RESULTS.md).
+        if tag < 15 {
+            w.put_block([(tag << 4) | zero], 1);
+        } else {
+            w.put_block([0xf0 | zero, tag], 2);
+        }
+        return;
+    }
     let wide8 = i32::from(v as i8) != v;
     let wide16 = i32::from(v as i16) != v;
     // Byte, Short, Int are ids 0..=2 and 1, 2, 4 bytes wide.
-    let (ty, size) = if v == 0 {
-        (WireType::ZeroTag as u8, 0)
-    } else {
-        (
-            u8::from(wide8) + u8::from(wide16),
-            1 + usize::from(wide8) + 2 * usize::from(wide16),
-        )
-    };
-    // The payload, big-endian at the top of the word; zero stays zero whatever the shift.
-    let payload = (i64::from(v) as u64).wrapping_shl(64 - 8 * size as u32);
+    let ty = u8::from(wide8) + u8::from(wide16);
+    let size = 1 + usize::from(wide8) + 2 * usize::from(wide16);
+    // The payload, big-endian at the top of the word.
+    let payload = (i64::from(v) as u64) << (64 - 8 * size as u32);
     if tag < 15 {
         let head = u64::from((tag << 4) | ty);
         w.put_block(((head << 56) | (payload >> 8)).to_be_bytes(), 1 + size);
