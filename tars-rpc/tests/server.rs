@@ -131,6 +131,7 @@ async fn pipelined_requests_are_all_answered_and_matched_by_id() {
         batch.extend(request(1, 0, id, ECHO, func, &echo_args(&id.to_string())));
     }
     c.send(&batch).await;
+    s.finish_slow_calls();
     let mut seen = vec![false; 500];
     for _ in 0..500 {
         let f = c.next().await.expect("reply");
@@ -238,6 +239,7 @@ async fn shutdown_finishes_in_flight_calls_then_stops() {
     c.send(&request(1, 0, 1, ECHO, "slow", &[])).await;
     s.slow_call_running().await;
     s.shutdown.cancel();
+    s.finish_slow_calls();
     let f = c.next().await.expect("the in-flight call is answered");
     assert_eq!(response(&f).request_id, 1);
     assert!(c.next().await.is_none(), "then the connection closes");
@@ -282,6 +284,7 @@ async fn calls_past_the_server_wide_limit_are_answered_with_minus_9() {
     b.send(&request(1, 0, 3, ECHO, "tars_ping", &[])).await;
     let f = b.next().await.expect("reply");
     assert_eq!(response(&f).ret, 0);
+    s.finish_slow_calls();
     let f = a.next().await.expect("the slow call still completes");
     assert_eq!(response(&f).ret, 0);
 }

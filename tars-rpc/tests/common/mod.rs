@@ -17,14 +17,15 @@ use tars_rpc::{Call, Inline, Metrics, Reply, ReplyFuture, Request, Servant, Serv
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 pub(crate) const ECHO: &str = "Test.EchoServer.EchoObj";
 
-/// Echoes `string s` (tag 1) back as the return value; counts one-way calls; `slow` answers
-/// after 200 ms and signals `slow_started` when it begins.
+/// Echoes `string s` (tag 1) back as the return value; counts one-way calls; `slow` signals
+/// `slow_started` when it begins and answers once the test calls
+/// [`Running::finish_slow_calls`] (never, in tests of timeouts).
 ///
 /// Answered inline ([`Servant::answer_now`]): `echo_now` (as `echo`, written into the body; also
 /// counts one-way calls), `context_now` (the caller's context value for `k`, or an empty
@@ -33,12 +34,15 @@ pub(crate) const ECHO: &str = "Test.EchoServer.EchoObj";
 pub(crate) struct Echo {
     pub(crate) one_way_calls: Arc<AtomicUsize>,
     pub(crate) slow_started: Arc<Notify>,
+    /// `true` once slow calls may answer.
+    pub(crate) slow_may_finish: watch::Receiver<bool>,
 }
 
 impl Servant for Echo {
     fn call(&self, request: Request) -> ReplyFuture {
         let counter = Arc::clone(&self.one_way_calls);
         let slow_started = Arc::clone(&self.slow_started);
+        let mut slow_may_finish = self.slow_may_finish.clone();
         Box::pin(async move {
             if request.one_way {
                 counter.fetch_add(1, Ordering::SeqCst);
@@ -63,7 +67,8 @@ impl Servant for Echo {
                 }
                 (b"slow", _) => {
                     slow_started.notify_one();
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    // Err only when the test has dropped its side: answer then too.
+                    let _ = slow_may_finish.wait_for(|may| *may).await;
                     Reply::Ok(Bytes::new())
                 }
                 _ => Reply::error(ret::NO_FUNCTION, "no such function"),
@@ -117,6 +122,7 @@ pub(crate) struct Running {
     pub(crate) done: tokio::task::JoinHandle<()>,
     pub(crate) one_way_calls: Arc<AtomicUsize>,
     slow_started: Arc<Notify>,
+    slow_may_finish: watch::Sender<bool>,
 }
 
 impl Running {
@@ -125,6 +131,11 @@ impl Running {
         tokio::time::timeout(Duration::from_secs(5), self.slow_started.notified())
             .await
             .expect("the slow call reaches the servant within 5 s (was it sent?)");
+    }
+
+    /// Lets every `slow` call, running or still to come, answer.
+    pub(crate) fn finish_slow_calls(&self) {
+        self.slow_may_finish.send_replace(true);
     }
 }
 
@@ -135,9 +146,11 @@ pub(crate) async fn start(config: ServerConfig) -> Running {
 pub(crate) async fn start_with_metrics(config: ServerConfig, metrics: Metrics) -> Running {
     let one_way_calls = Arc::new(AtomicUsize::new(0));
     let slow_started = Arc::new(Notify::new());
+    let (slow_may_finish, finish_rx) = watch::channel(false);
     let echo = Echo {
         one_way_calls: Arc::clone(&one_way_calls),
         slow_started: Arc::clone(&slow_started),
+        slow_may_finish: finish_rx,
     };
     let server = Server::new(config)
         .metrics(metrics)
@@ -154,6 +167,7 @@ pub(crate) async fn start_with_metrics(config: ServerConfig, metrics: Metrics) -
         done,
         one_way_calls,
         slow_started,
+        slow_may_finish,
     }
 }
 
