@@ -76,15 +76,21 @@ pub struct Head {
 #[inline]
 pub fn write_head(w: &mut Writer<'_>, tag: u8, ty: WireType) {
     if tag < 15 {
-        w.put_block([(tag << 4) | ty as u8, 0], 1);
+        w.put_block([(tag << 4) | ty as u8], 1);
     } else {
         w.put_block([0xf0 | ty as u8, tag], 2);
     }
 }
 
-/// Appends a head followed by a fixed payload of at most 8 bytes, with a single capacity check.
+/// Appends a head followed by a fixed payload of `P <= 8` bytes, with a single capacity check.
 #[inline]
-pub(crate) fn write_head_and(w: &mut Writer<'_>, tag: u8, ty: WireType, payload: &[u8]) {
+pub(crate) fn write_head_and<const P: usize>(
+    w: &mut Writer<'_>,
+    tag: u8,
+    ty: WireType,
+    payload: [u8; P],
+) {
+    const { assert!(P <= 8, "the head and payload must fit the 16-byte block") };
     let mut block = [0u8; 16];
     let n = if tag < 15 {
         block[0] = (tag << 4) | ty as u8;
@@ -94,9 +100,8 @@ pub(crate) fn write_head_and(w: &mut Writer<'_>, tag: u8, ty: WireType, payload:
         block[1] = tag;
         2
     };
-    let payload = &payload[..payload.len().min(8)];
-    block[n..n + payload.len()].copy_from_slice(payload);
-    w.put_block(block, n + payload.len());
+    block[n..n + P].copy_from_slice(&payload);
+    w.put_block(block, n + P);
 }
 
 #[cfg(test)]

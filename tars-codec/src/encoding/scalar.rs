@@ -246,7 +246,7 @@ impl KeyOrd for bool {
 impl Encode for f32 {
     #[inline]
     fn write(&self, tag: u8, w: &mut Writer<'_>) {
-        write_head_and(w, tag, WireType::Float, &self.to_bits().to_be_bytes());
+        write_head_and(w, tag, WireType::Float, self.to_bits().to_be_bytes());
     }
 
     #[inline]
@@ -278,7 +278,7 @@ impl KeyOrd for f32 {
 impl Encode for f64 {
     #[inline]
     fn write(&self, tag: u8, w: &mut Writer<'_>) {
-        write_head_and(w, tag, WireType::Double, &self.to_bits().to_be_bytes());
+        write_head_and(w, tag, WireType::Double, self.to_bits().to_be_bytes());
     }
 
     #[inline]
