@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::es::lifecycle::{FlavourSetting, LifecycleSetting};
 use crate::{Error, Result};
 
 /// Which store, and how to reach it.
@@ -113,6 +114,12 @@ pub struct EsConfig {
     pub max_dead_letter_bytes: u64,
     /// Largest number of groups a monitor query may return.
     pub max_query_groups: usize,
+    /// `auto` (ask the server with `GET /`), `elasticsearch` or `opensearch`: decides between
+    /// ILM and ISM for deleting old indices.
+    pub flavour: FlavourSetting,
+    /// `auto`: ILM on Elasticsearch, ISM on OpenSearch, off with a warning where the server has
+    /// neither; `off`: create no lifecycle policies (the operator deletes old indices).
+    pub lifecycle: LifecycleSetting,
 }
 
 impl Default for EsConfig {
@@ -140,6 +147,8 @@ impl Default for EsConfig {
             dead_letter_path: PathBuf::from("data/sink/dead-letter.ndjson"),
             max_dead_letter_bytes: 256 << 20,
             max_query_groups: 100_000,
+            flavour: FlavourSetting::Auto,
+            lifecycle: LifecycleSetting::Auto,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! What a service declares about its indices: the lifecycle policy and index template created
 //! at start (framework facts §5.1: the policy has only a `delete` phase; the template points
-//! at it; notify's is a data stream template).
+//! at it; notify's is a data stream template). The policy is Elasticsearch's ILM or
+//! OpenSearch's ISM, whichever the server has (`es/lifecycle.rs`).
 
 use serde_json::{Value, json};
 
-/// An index family: `name` is both the ILM policy's and the index template's name.
+/// An index family: `name` is both the lifecycle policy's and the index template's name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSpec {
     /// Policy and template name, e.g. `tars_stat_`.
@@ -35,11 +36,42 @@ impl IndexSpec {
         })
     }
 
-    /// The `PUT /_index_template/<name>` body.
-    pub fn template_body(&self) -> Value {
-        let mut template = json!({
-            "settings": { "index.lifecycle.name": self.name },
-        });
+    /// The `PUT /_plugins/_ism/policies/<name>` body (OpenSearch): a `live` state that moves
+    /// to `delete` at `delete_after` of index age, attached to new indices by `ism_template`.
+    /// A data stream's backing indices (`.ds-<name>-000001`) are matched by the stream's name
+    /// and, for older servers, by their own names.
+    pub fn ism_policy_body(&self) -> Value {
+        let mut patterns = self.patterns.clone();
+        if self.data_stream {
+            patterns.extend(self.patterns.iter().map(|p| format!(".ds-{p}*")));
+        }
+        json!({
+            "policy": {
+                "description": format!("tarsplane: delete {} indices {} after creation", self.name, self.delete_after),
+                "default_state": "live",
+                "states": [
+                    {
+                        "name": "live",
+                        "actions": [],
+                        "transitions": [
+                            { "state_name": "delete", "conditions": { "min_index_age": self.delete_after } }
+                        ]
+                    },
+                    { "name": "delete", "actions": [ { "delete": {} } ], "transitions": [] }
+                ],
+                "ism_template": [ { "index_patterns": patterns, "priority": 100 } ]
+            }
+        })
+    }
+
+    /// The `PUT /_index_template/<name>` body; with `ilm`, new indices name the ILM policy
+    /// (`index.lifecycle.name`, a setting OpenSearch refuses).
+    pub fn template_body(&self, ilm: bool) -> Value {
+        let mut template = if ilm {
+            json!({ "settings": { "index.lifecycle.name": self.name } })
+        } else {
+            json!({})
+        };
         if let Some(mappings) = &self.mappings {
             template["mappings"] = mappings.clone();
         }
@@ -71,7 +103,7 @@ mod tests {
             spec.ilm_policy_body()["policy"]["phases"]["delete"]["min_age"],
             "3d"
         );
-        let t = spec.template_body();
+        let t = spec.template_body(true);
         assert_eq!(t["index_patterns"], json!(["tars_notify_"]));
         assert_eq!(
             t["template"]["settings"]["index.lifecycle.name"],
@@ -79,5 +111,30 @@ mod tests {
         );
         assert_eq!(t["data_stream"], json!({}));
         assert!(t["template"].get("mappings").is_none());
+        let t = spec.template_body(false);
+        assert!(t["template"].get("settings").is_none(), "{t}");
+        assert_eq!(t["data_stream"], json!({}));
+    }
+
+    #[test]
+    fn ism_policy_deletes_at_the_same_age_and_attaches_by_pattern() {
+        let spec = IndexSpec {
+            name: "tars_notify_".into(),
+            patterns: vec!["tars_notify_".into()],
+            delete_after: "3d".into(),
+            data_stream: true,
+            mappings: None,
+        };
+        let p = &spec.ism_policy_body()["policy"];
+        assert_eq!(p["default_state"], "live");
+        assert_eq!(
+            p["states"][0]["transitions"][0],
+            json!({"state_name": "delete", "conditions": {"min_index_age": "3d"}})
+        );
+        assert_eq!(p["states"][1]["actions"], json!([{"delete": {}}]));
+        assert_eq!(
+            p["ism_template"],
+            json!([{"index_patterns": ["tars_notify_", ".ds-tars_notify_*"], "priority": 100}])
+        );
     }
 }

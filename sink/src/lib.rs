@@ -30,6 +30,7 @@ pub use batch::{Batch, DocId, DocRef, MAX_ID_BYTES, Op, doc_id, validate_id, val
 pub use config::Config;
 pub use error::{Error, Result};
 pub use es::EsSink;
+pub use es::lifecycle::{Backend, Flavour, Lifecycle};
 pub use index::IndexSpec;
 pub use json::DocWriter;
 pub use metrics::Metrics;

@@ -19,6 +19,14 @@ pub(crate) struct BulkResult {
     pub(crate) result: &'static str,
 }
 
+/// The server the sink writes to.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct BackendLabels {
+    pub(crate) flavour: &'static str,
+    pub(crate) version: String,
+    pub(crate) lifecycle: &'static str,
+}
+
 /// Counters of one sink. Clones share them.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -33,6 +41,7 @@ pub struct Metrics {
     pub(crate) spool_bytes: Gauge,
     pub(crate) bulk_requests: Family<BulkResult, Counter>,
     pub(crate) bulk_seconds: Histogram,
+    pub(crate) backend: Family<BackendLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -52,6 +61,7 @@ impl Default for Metrics {
             bulk_seconds: Histogram::new(
                 prometheus_client::metrics::histogram::exponential_buckets(0.001, 2.0, 16),
             ),
+            backend: Family::default(),
         }
     }
 }
@@ -116,7 +126,23 @@ impl Metrics {
             "Bulk request latency",
             m.bulk_seconds.clone(),
         );
+        r.register(
+            "backend_info",
+            "1 for the server found (flavour, version) and how old indices are deleted (lifecycle: ilm, ism or off)",
+            m.backend.clone(),
+        );
         m
+    }
+
+    pub(crate) fn backend_found(&self, backend: &crate::es::lifecycle::Backend) {
+        self.backend.clear();
+        self.backend
+            .get_or_create(&BackendLabels {
+                flavour: backend.flavour.as_str(),
+                version: backend.version.clone(),
+                lifecycle: backend.lifecycle.as_str(),
+            })
+            .set(1);
     }
 
     pub(crate) fn dropped(&self, reason: &'static str, docs: usize) {

@@ -42,6 +42,15 @@ impl Sink {
         }
     }
 
+    /// What the store is, for `/readyz`: `OpenSearch 2.19.6, index lifecycle ISM` once the
+    /// Elasticsearch writer has asked the server (`None` before that, and for SQLite).
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Self::Elasticsearch(es) => es.backend().map(|b| b.to_string()),
+            Self::Sqlite(_) => None,
+        }
+    }
+
     /// Creates the lifecycle policy and template of an index family (Elasticsearch only;
     /// the SQLite store needs none).
     ///

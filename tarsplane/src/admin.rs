@@ -62,8 +62,8 @@ impl AdminConfig {
     }
 }
 
-/// One readiness check: `Ok` or why not.
-pub type Check = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
+/// One readiness check: `Ok` with a detail worth showing (or an empty one), or why not.
+pub type Check = Box<dyn Fn() -> Result<String, String> + Send + Sync>;
 
 /// What the admin port serves.
 pub struct Admin {
@@ -100,8 +100,11 @@ impl Admin {
         let mut body = String::new();
         for (name, check) in &self.checks {
             match check() {
-                Ok(()) => {
+                Ok(detail) if detail.is_empty() => {
                     let _ = writeln!(body, "{name}: ok");
+                }
+                Ok(detail) => {
+                    let _ = writeln!(body, "{name}: ok ({detail})");
                 }
                 Err(why) => {
                     ready = false;

@@ -367,7 +367,7 @@ async fn bind_admin(
             Box::new(move || {
                 let readiness = registry.readiness();
                 match (readiness.ready, readiness.synced, readiness.stale_for) {
-                    (true, _, _) => Ok(()),
+                    (true, _, _) => Ok(String::new()),
                     (false, false, _) => Err("initial sync not done".to_owned()),
                     (false, true, stale) => Err(format!(
                         "stale: source failing for {:.0} s",
@@ -379,7 +379,13 @@ async fn bind_admin(
     }
     if let Some(sink) = &parts.sink {
         let sink = sink.clone();
-        admin.check("store", Box::new(move || sink.readiness()));
+        admin.check(
+            "store",
+            Box::new(move || {
+                sink.readiness()?;
+                Ok(sink.describe().unwrap_or_default())
+            }),
+        );
     }
     Ok(Some((listener, admin)))
 }

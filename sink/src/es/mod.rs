@@ -2,6 +2,7 @@
 
 mod bulk;
 mod client;
+pub(crate) mod lifecycle;
 mod search;
 mod writer;
 
@@ -25,22 +26,6 @@ use writer::{Job, Shared};
 struct Tasks {
     batcher: JoinHandle<()>,
     replayer: JoinHandle<()>,
-}
-
-/// PUTs the lifecycle policy, then the index template.
-pub(crate) async fn put_index(client: &client::Client, spec: &IndexSpec) -> Result<()> {
-    client
-        .put_json(
-            &format!("/_ilm/policy/{}", spec.name),
-            &spec.ilm_policy_body(),
-        )
-        .await?;
-    client
-        .put_json(
-            &format!("/_index_template/{}", spec.name),
-            &spec.template_body(),
-        )
-        .await
 }
 
 /// Jobs waiting for the batcher; the real bound is the byte semaphore.
@@ -107,6 +92,7 @@ impl EsSink {
             )),
             give_up: CancellationToken::new(),
             setup: tokio::sync::Mutex::new(Vec::new()),
+            backend: tokio::sync::OnceCell::new(),
         });
         let (tx, rx) = mpsc::channel(INTAKE_JOBS);
         let tasks = Tasks {
@@ -156,7 +142,14 @@ impl EsSink {
     /// The request failed or Elasticsearch refused it.
     pub async fn ensure_index(&self, spec: &IndexSpec) -> Result<()> {
         crate::validate_index_name(&spec.name)?;
-        put_index(&self.shared.client, spec).await
+        let backend = self.shared.backend().await?;
+        lifecycle::put_index(&self.shared.client, &backend, spec).await
+    }
+
+    /// What the sink found at the other end (flavour, version, lifecycle), once it has asked:
+    /// before the first index setup or [`ensure_index`](Self::ensure_index).
+    pub fn backend(&self) -> Option<lifecycle::Backend> {
+        self.shared.backend.get().cloned()
     }
 
     /// Registers an index family whose policy and template the writer creates before it

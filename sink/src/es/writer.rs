@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bulk::{ItemFate, classify, is_retriable};
 use super::client::Client;
+use super::lifecycle::{self, Backend, Lifecycle};
 use crate::ack::{Settled, Tracker};
 use crate::config::{EsConfig, FullPolicy};
 use crate::dead_letter::DeadLetter;
@@ -103,9 +104,33 @@ pub(crate) struct Shared {
     pub(crate) give_up: CancellationToken,
     /// Index templates to create before any document is written (see `EsSink::register_index`).
     pub(crate) setup: tokio::sync::Mutex<Vec<crate::IndexSpec>>,
+    /// What `GET /` and the lifecycle probe found; asked once, before the first index setup.
+    pub(crate) backend: tokio::sync::OnceCell<Backend>,
 }
 
 impl Shared {
+    /// The server's flavour and lifecycle, asked for on first use (and again after a failed
+    /// attempt).
+    pub(crate) async fn backend(&self) -> crate::Result<Backend> {
+        self.backend
+            .get_or_try_init(|| async {
+                let backend = lifecycle::detect(&self.client, &self.config).await?;
+                self.metrics.backend_found(&backend);
+                if let Lifecycle::Off(why) = &backend.lifecycle {
+                    tracing::warn!(
+                        message = "Index lifecycle is off: old indices are not deleted by tarsplane; documents are still written.",
+                        backend = %backend,
+                        reason = %why
+                    );
+                } else {
+                    tracing::info!(message = "Connected to the document store.", backend = %backend);
+                }
+                Ok(backend)
+            })
+            .await
+            .cloned()
+    }
+
     fn release(&self, bytes: usize) {
         self.queue.add_permits(bytes);
         self.metrics.queued_bytes.dec_by(bytes as i64);
@@ -242,13 +267,24 @@ fn retry_bytes(bulk: &Bulk, retry: &[usize]) -> usize {
 /// after this succeeds, so that no index is created by dynamic mapping before its template.
 async fn set_up(shared: &Shared) -> bool {
     let mut pending = shared.setup.lock().await;
+    if pending.is_empty() {
+        return true;
+    }
+    let backend = match shared.backend().await {
+        Ok(backend) => backend,
+        Err(error) => {
+            shared.metrics.bulk("setup_error");
+            tracing::warn!(message = "Document store not identified yet (GET /); documents wait.", %error);
+            return false;
+        }
+    };
     while let Some(spec) = pending.last() {
-        if let Err(error) = super::put_index(&shared.client, spec).await {
+        if let Err(error) = lifecycle::put_index(&shared.client, &backend, spec).await {
             shared.metrics.bulk("setup_error");
             tracing::warn!(message = "Index template not created yet; documents wait.", name = %spec.name, %error);
             return false;
         }
-        tracing::info!(message = "Index template and lifecycle policy created.", name = %spec.name);
+        tracing::info!(message = "Index template and lifecycle policy created.", name = %spec.name, lifecycle = backend.lifecycle.as_str());
         pending.pop();
     }
     true

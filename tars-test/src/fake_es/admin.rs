@@ -150,6 +150,9 @@ pub(crate) fn put_template(
             "[index_template] failed to parse field [data_stream]",
         ));
     }
+    if matches!(inner.flavour, super::flavour::Flavour::OpenSearch { .. }) {
+        super::flavour::check_template_settings(name, &Value::Object(object.clone()))?;
+    }
     if params.flag("create") && inner.index_templates.contains_key(name) {
         return Err(EsError::illegal(format!(
             "index template [{name}] already exists"

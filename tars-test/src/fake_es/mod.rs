@@ -53,6 +53,7 @@ mod composite;
 mod doc;
 mod dynamic_templates;
 mod filter_path;
+mod flavour;
 mod indices;
 mod mapping;
 mod ndjson;
@@ -65,5 +66,6 @@ mod server;
 mod sort;
 mod state;
 
+pub use flavour::Flavour;
 pub use server::FakeEs;
 pub use state::{FakeEsState, Fault};

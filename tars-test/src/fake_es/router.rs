@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::admin;
 use super::bulk;
+use super::flavour::{self, Flavour};
 use super::indices;
 use super::reply::{EsError, Outcome, Params, Reply, percent_decode};
 use super::search;
@@ -101,10 +102,23 @@ fn dispatch(
 ) -> Result<Outcome, EsError> {
     let (method, params, body) = (request.method, request.params, request.body);
     let read = matches!(method, "GET" | "HEAD");
+    let opensearch = matches!(inner.flavour, Flavour::OpenSearch { .. });
+    let ism = inner.flavour == Flavour::OpenSearch { ism: true };
+    let no_handler = || Ok(Outcome::Reply(flavour::no_handler(method, request.path)));
     match segments {
         [] => match method {
+            "GET" | "HEAD" if opensearch => reply(Ok(flavour::opensearch_root())),
             "GET" | "HEAD" => reply(Ok(admin::root())),
             _ => Ok(not_allowed(request, "GET, HEAD")),
+        },
+        ["_ilm", ..] if opensearch => no_handler(),
+        ["_ilm", "status"] if read => reply(Ok(Reply::ok(json!({ "operation_mode": "RUNNING" })))),
+        ["_plugins", "_ism", ..] if !ism => no_handler(),
+        ["_plugins", "_ism", "policies"] if read => reply(Ok(flavour::list_policies(inner))),
+        ["_plugins", "_ism", "policies", id] => match method {
+            "PUT" => reply(flavour::put_policy(inner, id, params, body)),
+            "GET" | "HEAD" => reply(Ok(flavour::get_policy(inner, id))),
+            _ => Ok(not_allowed(request, "GET, PUT")),
         },
         ["_cluster", "health", ..] if read => reply(Ok(admin::health(inner))),
         ["_ilm", "policy"] if read => reply(admin::get_policies(inner, None)),
@@ -147,14 +161,8 @@ fn dispatch(
             "DELETE" => reply(indices::delete_indices(inner, index, params)),
             _ => Ok(not_allowed(request, "GET, HEAD, PUT, DELETE")),
         },
-        _ => Err(EsError::new(
-            404,
-            "no_handler_found_exception",
-            format!(
-                "no handler found for uri [{}] and method [{method}]",
-                request.path
-            ),
-        )),
+        // Both servers answer 400 with a plain string `error` (checked on OpenSearch 2.19).
+        _ => no_handler(),
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use super::flavour::{Flavour, IsmPolicy};
 use super::mapping::{FieldKind, Mapping};
 use super::pattern::glob;
 use super::reply::EsError;
@@ -93,6 +94,20 @@ impl FakeEsState {
         self.lock().bulk_requests
     }
 
+    /// Makes the fake answer as `flavour` from now on (Elasticsearch by default).
+    pub fn set_flavour(&self, flavour: Flavour) {
+        self.lock().flavour = flavour;
+    }
+
+    /// The stored ISM policies (OpenSearch): id to the `policy` object as stored.
+    pub fn ism_policies(&self) -> HashMap<String, Value> {
+        self.lock()
+            .ism_policies
+            .iter()
+            .map(|(id, p)| (id.clone(), p.policy.clone()))
+            .collect()
+    }
+
     /// The stored lifecycle policies: name to the body as `PUT` (`{"policy": ...}`).
     pub fn ilm_policies(&self) -> HashMap<String, Value> {
         self.lock()
@@ -142,6 +157,10 @@ pub(crate) struct Inner {
     pub(crate) bulk_requests: usize,
     pub(crate) ilm_policies: BTreeMap<String, Policy>,
     pub(crate) index_templates: BTreeMap<String, Value>,
+    /// Which server the fake is.
+    pub(crate) flavour: Flavour,
+    /// OpenSearch ISM policies by id.
+    pub(crate) ism_policies: BTreeMap<String, IsmPolicy>,
     faults: VecDeque<Fault>,
     standing_fault: Option<Fault>,
     delay: Duration,
