@@ -226,11 +226,21 @@ fn log_format_from_env() -> Option<tarsplane::config::LogFormat> {
     }
 }
 
+/// Colour codes only on a terminal, and not when `NO_COLOR` is set to anything non-empty
+/// (no-color.org): a file or pipe gets plain lines.
+fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn init_tracing(format: tarsplane::config::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_writer(std::io::stderr);
     match format {
         tarsplane::config::LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -337,5 +347,21 @@ fn run_decode(input: InputArg, as_type: Option<&str>) -> anyhow::Result<()> {
             stdout.write_all(tree.as_bytes())?;
             Err(anyhow::anyhow!(error).context("the input does not decode"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(!colour(false, None), "a file or pipe");
+        assert!(!colour(true, Some("1".into())));
+        assert!(
+            colour(true, Some("".into())),
+            "an empty NO_COLOR does not count"
+        );
     }
 }
