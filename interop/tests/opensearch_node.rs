@@ -17,17 +17,15 @@ use tarsplane_interop::{monitor_query, run_node_async};
 use tokio_util::sync::CancellationToken;
 
 fn node_url() -> Option<String> {
-    match std::env::var("TARS_ES_URL") {
-        Ok(url) => Some(url.trim_end_matches('/').to_owned()),
-        Err(_) => {
-            assert!(
-                std::env::var("TARSPLANE_REQUIRE_REAL_BACKENDS").as_deref() != Ok("1"),
-                "TARS_ES_URL is not set, but TARSPLANE_REQUIRE_REAL_BACKENDS=1: start a real node (scripts/test does)"
-            );
-            eprintln!("skipped: TARS_ES_URL is not set (no Elasticsearch or OpenSearch node)");
-            None
-        }
+    if let Ok(url) = std::env::var("TARS_ES_URL") {
+        return Some(url.trim_end_matches('/').to_owned());
     }
+    assert!(
+        std::env::var("TARSPLANE_REQUIRE_REAL_BACKENDS").as_deref() != Ok("1"),
+        "TARS_ES_URL is not set, but TARSPLANE_REQUIRE_REAL_BACKENDS=1: start a real node (scripts/test does)"
+    );
+    eprintln!("skipped: TARS_ES_URL is not set (no Elasticsearch or OpenSearch node)");
+    None
 }
 
 async fn search(url: &str, index: &str, body: Value) -> Value {
@@ -112,11 +110,132 @@ async fn npm_reporters_through_tarsplane_up_land_in_the_real_node() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let date = read_back(
+        &url,
+        &options,
+        &stat,
+        &property,
+        (query_stat, query_property),
+        deadline,
+    )
+    .await;
+
+    sums_on_the_node(&url, &format!("{}{date}", options.stat.index_prefix), &date).await;
+    alarms_in_the_stream(&url, &options.notify.index, &format!("e2e-{run}"), deadline).await;
+    let described = sink.describe().unwrap_or_default();
+    eprintln!("store: {described}");
+    assert!(!described.is_empty(), "the sink identified the node");
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(15), running)
+        .await
+        .expect("up stops on shutdown")
+        .expect("task");
+    let http = reqwest::Client::new();
+    for path in [
+        format!("{url}/{}*", options.stat.index_prefix),
+        format!("{url}/{}*", options.property.index_prefix),
+        format!("{url}/_data_stream/{}", options.notify.index),
+    ] {
+        let _ = http.delete(path).send().await;
+    }
+}
+
+/// The call statistics straight from the node, summed by the node itself.
+async fn sums_on_the_node(url: &str, stat_index: &str, date: &str) {
+    // The same numbers straight from the node, summed by OpenSearch itself.
+    let sums = search(
+        url,
+        stat_index,
+        json!({
+            "size": 0,
+            "query": {"term": {"master_name": "Node.Reporter"}},
+            "aggs": {
+                "succ": {"sum": {"field": "succ_count"}},
+                "timeout": {"sum": {"field": "timeout_count"}},
+                "exce": {"sum": {"field": "exce_count"}},
+                "time": {"sum": {"field": "total_time"}}
+            }
+        }),
+    )
+    .await;
+    let agg = |name: &str| sums["aggregations"][name]["value"].as_f64();
+    assert_eq!(
+        (agg("succ"), agg("timeout"), agg("exce"), agg("time")),
+        (Some(5.0), Some(2.0), Some(1.0), Some(700.0)),
+        "{sums}"
+    );
+    let one = search(url, stat_index, json!({"size": 1})).await;
+    let doc = &one["hits"]["hits"][0]["_source"];
+    assert_eq!(doc["interface_name"], "sayHello", "{doc}");
+    assert!(
+        doc["f_tflag"].as_str().is_some_and(|t| t.len() == 4),
+        "{doc}"
+    );
+    assert_eq!(doc["f_date"], date, "{doc}");
+}
+
+/// Both alarms in the notify data stream, written with `create` into its backing index.
+async fn alarms_in_the_stream(
+    url: &str,
+    stream: &str,
+    marker: &str,
+    deadline: tokio::time::Instant,
+) {
+    // Alarms: the notify data stream, written with `create`.
+    let mut alarms = Value::Null;
+    while tokio::time::Instant::now() < deadline {
+        alarms = search(
+            url,
+            stream,
+            json!({"size": 10, "sort": [{"@timestamp": "asc"}]}),
+        )
+        .await;
+        if alarms["hits"]["hits"]
+            .as_array()
+            .is_some_and(|h| h.len() == 2)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut messages: Vec<String> = alarms["hits"]["hits"]
+        .as_array()
+        .map(|hits| {
+            hits.iter()
+                .map(|h| h["_source"]["message"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [format!("{marker} error"), format!("{marker} report")],
+        "{alarms}"
+    );
+    assert!(
+        alarms["hits"]["hits"][0]["_index"]
+            .as_str()
+            .is_some_and(|i| i.starts_with(&format!(".ds-{stream}"))),
+        "a data stream's backing index: {alarms}"
+    );
+}
+
+/// Closes the windows until `MonitorQuery` answers with what the npm reporters sent (the reports
+/// are one-way), checks the numbers and returns the day they are in.
+async fn read_back(
+    url: &str,
+    options: &Options,
+    stat: &std::sync::Arc<aggregate::Aggregator<stat::StatDocuments>>,
+    property: &std::sync::Arc<aggregate::Aggregator<property::PropertyDocuments>>,
+    (query_stat, query_property): (std::net::SocketAddr, std::net::SocketAddr),
+    deadline: tokio::time::Instant,
+) -> String {
     // The reports are one-way: close the windows until the node answers with them.
     let clock = MinuteClock::from_name("UTC").expect("utc");
     let (mut calls, mut props) = (Vec::new(), Vec::new());
     let mut date = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while tokio::time::Instant::now() < deadline {
         let minute = clock.now();
         date.clone_from(&minute.date);
@@ -171,92 +290,5 @@ async fn npm_reporters_through_tarsplane_up_land_in_the_real_node() {
     .map(|(k, v)| (k.to_owned(), vec![v]))
     .collect();
     assert_eq!(props, want, "values 4, 8, 12 under every policy");
-
-    // The same numbers straight from the node, summed by OpenSearch itself.
-    let stat_index = format!("{}{date}", options.stat.index_prefix);
-    let sums = search(
-        &url,
-        &stat_index,
-        json!({
-            "size": 0,
-            "query": {"term": {"master_name": "Node.Reporter"}},
-            "aggs": {
-                "succ": {"sum": {"field": "succ_count"}},
-                "timeout": {"sum": {"field": "timeout_count"}},
-                "exce": {"sum": {"field": "exce_count"}},
-                "time": {"sum": {"field": "total_time"}}
-            }
-        }),
-    )
-    .await;
-    let agg = |name: &str| sums["aggregations"][name]["value"].as_f64();
-    assert_eq!(
-        (agg("succ"), agg("timeout"), agg("exce"), agg("time")),
-        (Some(5.0), Some(2.0), Some(1.0), Some(700.0)),
-        "{sums}"
-    );
-    let one = search(&url, &stat_index, json!({"size": 1})).await;
-    let doc = &one["hits"]["hits"][0]["_source"];
-    assert_eq!(doc["interface_name"], "sayHello", "{doc}");
-    assert!(
-        doc["f_tflag"].as_str().is_some_and(|t| t.len() == 4),
-        "{doc}"
-    );
-    assert_eq!(doc["f_date"], date.as_str(), "{doc}");
-
-    // Alarms: the notify data stream, written with `create`.
-    let stream = options.notify.index.clone();
-    let mut alarms = Value::Null;
-    while tokio::time::Instant::now() < deadline {
-        alarms = search(
-            &url,
-            &stream,
-            json!({"size": 10, "sort": [{"@timestamp": "asc"}]}),
-        )
-        .await;
-        if alarms["hits"]["hits"]
-            .as_array()
-            .is_some_and(|h| h.len() == 2)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut messages: Vec<String> = alarms["hits"]["hits"]
-        .as_array()
-        .map(|hits| {
-            hits.iter()
-                .map(|h| h["_source"]["message"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    messages.sort();
-    assert_eq!(
-        messages,
-        [format!("{marker} error"), format!("{marker} report")],
-        "{alarms}"
-    );
-    assert!(
-        alarms["hits"]["hits"][0]["_index"]
-            .as_str()
-            .is_some_and(|i| i.starts_with(&format!(".ds-{stream}"))),
-        "a data stream's backing index: {alarms}"
-    );
-    let described = sink.describe().unwrap_or_default();
-    eprintln!("store: {described}");
-    assert!(!described.is_empty(), "the sink identified the node");
-
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(15), running)
-        .await
-        .expect("up stops on shutdown")
-        .expect("task");
-    let http = reqwest::Client::new();
-    for path in [
-        format!("{url}/{}*", options.stat.index_prefix),
-        format!("{url}/{}*", options.property.index_prefix),
-        format!("{url}/_data_stream/{stream}"),
-    ] {
-        let _ = http.delete(path).send().await;
-    }
+    date
 }
