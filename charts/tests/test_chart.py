@@ -5,7 +5,8 @@ sets; every rendered object is validated with kubernetes-validate (strict) again
 Kubernetes version it bundles from 1.25 on; sample custom resources are validated against the
 chart's CRD schemas with jsonschema; the TOML files are parsed and checked against the Rust
 config structs; RBAC, Services and ports are compared with what each service needs and with
-K8SFramework's names (shared/spec/framework-facts.md §2).
+K8SFramework's names (shared/spec/framework-facts.md §2). test_chart_cluster.py checks the
+CRDs, samples and RBAC against a real API server when KUBECONFIG names one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 from packaging.version import Version
+from rbac_expectations import LEASE, RBAC_CASES, RELEASE, expected_permissions
 
 try:
     import tomllib
@@ -34,10 +36,8 @@ except ModuleNotFoundError:  # Python < 3.11
 CHART = Path(__file__).resolve().parents[1] / "tarsplane"
 SAMPLES = Path(__file__).resolve().parent / "samples"
 REPO = Path(__file__).resolve().parents[2]
-RELEASE = "tarsplane"
 NAMESPACE = "tars"
 ADMIN_PORT = 9100
-LEASE = "tarsplane-registry-reconciler"
 
 # Services, ports and objects as K8SFramework names them (framework facts §2).
 K8SFRAMEWORK_SERVICES = {
@@ -126,10 +126,10 @@ def chart():
 
 
 @functools.lru_cache(maxsize=None)
-def _render(key: str) -> tuple:
+def _render(key: str, namespace: str) -> tuple:
     values = json.loads(key)
     with helm_python.Chart.load(str(CHART)) as loaded:
-        out = loaded.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+        out = loaded.render(values, name=RELEASE, namespace=namespace, is_install=True)
     docs = []
     for path, text in sorted(out.items()):
         if not path.endswith(".yaml"):
@@ -140,9 +140,9 @@ def _render(key: str) -> tuple:
     return tuple(docs)
 
 
-def render(values: dict) -> list[dict]:
-    """The rendered objects (fresh copies), cached per value set."""
-    return copy.deepcopy(list(_render(json.dumps(values, sort_keys=True))))
+def render(values: dict, namespace: str = NAMESPACE) -> list[dict]:
+    """The rendered objects (fresh copies), cached per value set and namespace."""
+    return copy.deepcopy(list(_render(json.dumps(values, sort_keys=True), namespace)))
 
 
 def find(docs, kind, name=None):
@@ -553,41 +553,19 @@ def permissions(docs) -> dict[str, set]:
     return granted
 
 
-def expand(group, resources, verbs, name="*"):
-    return {(group, r, v, name) for r in resources for v in verbs}
-
-
-REGISTRY_ALWAYS = expand("k8s.tars.io", ["tendpoints", "ttemplates", "tframeworkconfigs"],
-                         ["get", "list", "watch"]) | expand("", ["pods/status"], ["patch"])
-REGISTRY_RECONCILER = (
-    expand("k8s.tars.io", ["tservers"], ["get", "list", "watch"])
-    | expand("", ["pods"], ["get", "list", "watch"])
-    | expand("k8s.tars.io", ["tendpoints"], ["get", "create", "patch", "update", "delete"])
-    | expand("k8s.tars.io", ["tendpoints/status"], ["patch", "update"])
-    | expand("coordination.k8s.io", ["leases"], ["create"])
-    | expand("coordination.k8s.io", ["leases"], ["get", "update"], LEASE)
-)
-NOTIFY = expand("", ["pods"], ["list", "watch"])
-
-
-@pytest.mark.parametrize(
-    "name, reconciler",
-    [("defaults", True), ("replace", False), ("replace-with-reconciler", True),
-     ("replace-partial", False), ("existing-secret", True)],
-)
+# The expected permissions (rbac_expectations.py) are shared with test_chart_cluster.py, which
+# checks them against a real API server with SubjectAccessReviews.
+@pytest.mark.parametrize("name, reconciler", RBAC_CASES)
 def test_rbac_is_exactly_what_each_service_needs(name, reconciler):
     values = VALUE_SETS[name]
-    docs = render(values)
-    granted = permissions(docs)
-    expected = {
-        "registry": REGISTRY_ALWAYS | (REGISTRY_RECONCILER if reconciler else set()),
-        "notify": NOTIFY,
-    }
+    granted = permissions(render(values))
+    expected = expected_permissions(values, reconciler, SERVICES)
     for service in SERVICES:
-        if not values.get(service, {}).get("enabled", True):
-            assert f"{RELEASE}-{service}" not in granted
+        account = f"{RELEASE}-{service}"
+        if account not in expected:
+            assert account not in granted, service
             continue
-        assert granted[f"{RELEASE}-{service}"] == expected.get(service, set()), service
+        assert granted[account] == expected[account], service
 
 
 def test_custom_lease_name_is_the_one_the_role_allows():

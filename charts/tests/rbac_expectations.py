@@ -1,0 +1,52 @@
+"""What each of the chart's service accounts may do, shared by the text check of the rendered
+RBAC (test_chart.py) and the check against a real API server (test_chart_cluster.py).
+
+A permission is (apiGroup, resource[/subresource], verb, resourceName or '*'), in the release
+namespace; nothing is granted anywhere else.
+"""
+
+from __future__ import annotations
+
+RELEASE = "tarsplane"
+LEASE = "tarsplane-registry-reconciler"
+
+
+def expand(group, resources, verbs, name="*"):
+    return {(group, r, v, name) for r in resources for v in verbs}
+
+
+REGISTRY_ALWAYS = expand("k8s.tars.io", ["tendpoints", "ttemplates", "tframeworkconfigs"],
+                         ["get", "list", "watch"]) | expand("", ["pods/status"], ["patch"])
+REGISTRY_RECONCILER = (
+    expand("k8s.tars.io", ["tservers"], ["get", "list", "watch"])
+    | expand("", ["pods"], ["get", "list", "watch"])
+    | expand("k8s.tars.io", ["tendpoints"], ["get", "create", "patch", "update", "delete"])
+    | expand("k8s.tars.io", ["tendpoints/status"], ["patch", "update"])
+    | expand("coordination.k8s.io", ["leases"], ["create"])
+    | expand("coordination.k8s.io", ["leases"], ["get", "update"], LEASE)
+)
+NOTIFY = expand("", ["pods"], ["list", "watch"])
+
+# The value sets (names in test_chart.VALUE_SETS) whose RBAC is checked, and whether the
+# registry's reconciler is on in each.
+RBAC_CASES = [
+    ("defaults", True),
+    ("replace", False),
+    ("replace-with-reconciler", True),
+    ("replace-partial", False),
+    ("existing-secret", True),
+]
+
+
+def expected_permissions(values: dict, reconciler: bool, services) -> dict[str, set]:
+    """ServiceAccount name -> its permissions, for every service the values enable (a disabled
+    service has no ServiceAccount)."""
+    needs = {
+        "registry": REGISTRY_ALWAYS | (REGISTRY_RECONCILER if reconciler else set()),
+        "notify": NOTIFY,
+    }
+    return {
+        f"{RELEASE}-{service}": set(needs.get(service, set()))
+        for service in services
+        if values.get(service, {}).get("enabled", True)
+    }
