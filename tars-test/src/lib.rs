@@ -8,8 +8,12 @@
 //! - [`fake_kube`]: an in-process fake Kubernetes API server (list, watch with resume, 410
 //!   expiry and bookmarks, get/create/replace/delete, server-side apply and merge patch,
 //!   `/status`) for kube-rs watchers, reflectors and controllers, with outages.
+//! - [`kube_target`] (feature `kube-target`): a `kube::Client` and a fresh namespace on the fake
+//!   or on the real API server `KUBECONFIG` names, for tests that run against both.
 
 pub mod bulk_counter;
 pub mod fake_es;
 pub mod fake_kube;
 pub mod fixtures;
+#[cfg(feature = "kube-target")]
+pub mod kube_target;
