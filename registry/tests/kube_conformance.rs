@@ -519,7 +519,11 @@ async fn up_chain_and_templates_come_from_the_cluster() {
     }
 }
 
-async fn up_chain_and_templates(target: &KubeTarget) {
+/// The `tars.cpp` template's content.
+const TEMPLATE: &str = "<tars>\n  <application>\n  </application>\n</tars>\n";
+
+/// Two `TFrameworkConfig` objects, template `tars.cpp` and TEndpoint `test-hello` with one pod.
+async fn create_up_chain_objects(target: &KubeTarget) {
     let configs = tars_api(target, &api_resource(Kind::FrameworkConfig));
     let templates = tars_api(target, &api_resource(Kind::Template));
     let tendpoints = tendpoints(target);
@@ -533,8 +537,7 @@ async fn up_chain_and_templates(target: &KubeTarget) {
         framework_config("not-tars-framework", "up-ignored", 9),
     )
     .await;
-    let content = "<tars>\n  <application>\n  </application>\n</tars>\n";
-    create(&templates, ttemplate("tars.cpp", "tars.default", content)).await;
+    create(&templates, ttemplate("tars.cpp", "tars.default", TEMPLATE)).await;
     let mut hello = conform_tendpoint("test-hello", 10_000);
     hello["spec"]["app"] = json!("Test");
     hello["spec"]["server"] = json!("Hello");
@@ -546,6 +549,13 @@ async fn up_chain_and_templates(target: &KubeTarget) {
         status_pods(&["test-hello-0"], &[]),
     )
     .await;
+}
+
+async fn up_chain_and_templates(target: &KubeTarget) {
+    let configs = tars_api(target, &api_resource(Kind::FrameworkConfig));
+    let templates = tars_api(target, &api_resource(Kind::Template));
+    create_up_chain_objects(target).await;
+    let content = TEMPLATE;
 
     let shutdown = CancellationToken::new();
     let service = start(target, &config(), Metrics::default(), &shutdown).await;
@@ -648,38 +658,8 @@ async fn reconciler_derives_tendpoints_from_tservers_and_pods() {
     }
 }
 
-async fn reconciler_derives_tendpoints(target: &KubeTarget) {
-    let tservers = tars_api(target, &tserver_resource());
-    let tendpoints = tendpoints(target);
-    let pods = pods(target);
-    let leases: Api<Lease> = Api::namespaced(target.client(), target.namespace());
-    let tserver = create(&tservers, hello_tserver()).await;
-    let ready = start_pod(&pods, "test-hello-0", "10.0.0.10", true, "Active/Active/42").await;
-    start_pod(
-        &pods,
-        "test-hello-1",
-        "10.0.0.11",
-        false,
-        "Active/Activating/43",
-    )
-    .await;
-    let shutdown = CancellationToken::new();
-    let service = start(target, &reconciling_config(), Metrics::default(), &shutdown).await;
-    let endpoint = || async { read(&tendpoints, "test-hello").await };
-
-    eventually_eq(
-        target,
-        "the reconciler writes the pods' states",
-        &rows(&[
-            ["test-hello-0", "Active", "Active", "42"],
-            ["test-hello-1", "Active", "Activating", "43"],
-        ]),
-        || async { endpoint_rows(endpoint().await.as_ref()) },
-    )
-    .await;
-    let derived = endpoint()
-        .await
-        .expect("the reconciler created the TEndpoint");
+/// Checks the TEndpoint the reconciler derived from `tserver` and its first pod `ready`.
+fn check_derived(derived: &Value, tserver: &Value, ready: &Pod) {
     assert_eq!(
         derived.pointer("/metadata/ownerReferences"),
         Some(&json!([{
@@ -717,10 +697,14 @@ async fn reconciler_derives_tendpoints(target: &KubeTarget) {
         "the pod's creationTimestamp: {first:#}"
     );
     assert_eq!(
-        apply_managers(&derived),
+        apply_managers(derived),
         ["tarsplane-registry"],
         "the reconciler writes with server-side apply: {derived:#}"
     );
+}
+
+/// Checks that the registry holds the reconciler's Lease.
+async fn check_lease_holder(leases: &Api<Lease>) {
     let lease = leases
         .get(LEASE)
         .await
@@ -730,6 +714,106 @@ async fn reconciler_derives_tendpoints(target: &KubeTarget) {
         Some(registry::reconcile::identity()),
         "the registry holds the Lease: {lease:?}"
     );
+}
+
+/// Removes the finalizer of terminating pod `test-hello-1`: it leaves the TEndpoint.
+async fn finalizer_release_removes_the_pod(
+    target: &KubeTarget,
+    service: &Service,
+    pods: &Api<Pod>,
+    tendpoints: &Api<DynamicObject>,
+) {
+    // Its finalizer removed, it is gone for good.
+    pods.patch(
+        "test-hello-1",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .expect("the finalizer is removed");
+    eventually_eq(target, "the pod is gone", &true, || async {
+        pods.get_opt("test-hello-1")
+            .await
+            .expect("get the pod")
+            .is_none()
+    })
+    .await;
+    eventually_eq(
+        target,
+        "a deleted pod leaves the status",
+        &rows(&[["test-hello-0", "Active", "Active", "42"]]),
+        || async { endpoint_rows(read(tendpoints, "test-hello").await.as_ref()) },
+    )
+    .await;
+    eventually_eq(
+        target,
+        "a deleted pod is no longer served",
+        &(owned(&["test-hello-0.test-hello:10000"]), vec![]),
+        || async { hosts(service, HELLO) },
+    )
+    .await;
+}
+
+/// Deletes TServer `test-hello`; its TEndpoint and its lookups go.
+async fn tserver_deletion_deletes_the_tendpoint(
+    target: &KubeTarget,
+    service: &Service,
+    tservers: &Api<DynamicObject>,
+    tendpoints: &Api<DynamicObject>,
+) {
+    // Without its TServer the TEndpoint goes (deleted by the reconciler: there is no
+    // garbage collector on a bare API server, nor on the fake).
+    delete(tservers, "test-hello").await;
+    eventually_eq(
+        target,
+        "the TEndpoint of a deleted TServer is deleted",
+        &None,
+        || async { read(tendpoints, "test-hello").await },
+    )
+    .await;
+    eventually_eq(
+        target,
+        "the deleted server is no longer served",
+        &(vec![], vec![]),
+        || async { hosts(service, HELLO) },
+    )
+    .await;
+}
+
+async fn reconciler_derives_tendpoints(target: &KubeTarget) {
+    let tservers = tars_api(target, &tserver_resource());
+    let tendpoints = tendpoints(target);
+    let pods = pods(target);
+    let leases: Api<Lease> = Api::namespaced(target.client(), target.namespace());
+    let tserver = create(&tservers, hello_tserver()).await;
+    let ready = start_pod(&pods, "test-hello-0", "10.0.0.10", true, "Active/Active/42").await;
+    start_pod(
+        &pods,
+        "test-hello-1",
+        "10.0.0.11",
+        false,
+        "Active/Activating/43",
+    )
+    .await;
+    let shutdown = CancellationToken::new();
+    let service = start(target, &reconciling_config(), Metrics::default(), &shutdown).await;
+    let endpoint = || async { read(&tendpoints, "test-hello").await };
+
+    eventually_eq(
+        target,
+        "the reconciler writes the pods' states",
+        &rows(&[
+            ["test-hello-0", "Active", "Active", "42"],
+            ["test-hello-1", "Active", "Activating", "43"],
+        ]),
+        || async { endpoint_rows(endpoint().await.as_ref()) },
+    )
+    .await;
+    let derived = endpoint()
+        .await
+        .expect("the reconciler created the TEndpoint");
+    check_derived(&derived, &tserver, &ready);
+    check_lease_holder(&leases).await;
     eventually_eq(
         target,
         "the registry serves the derived TEndpoint",
@@ -782,53 +866,8 @@ async fn reconciler_derives_tendpoints(target: &KubeTarget) {
     )
     .await;
 
-    // Its finalizer removed, it is gone for good.
-    pods.patch(
-        "test-hello-1",
-        &PatchParams::default(),
-        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
-    )
-    .await
-    .expect("the finalizer is removed");
-    eventually_eq(target, "the pod is gone", &true, || async {
-        pods.get_opt("test-hello-1")
-            .await
-            .expect("get the pod")
-            .is_none()
-    })
-    .await;
-    eventually_eq(
-        target,
-        "a deleted pod leaves the status",
-        &rows(&[["test-hello-0", "Active", "Active", "42"]]),
-        || async { endpoint_rows(endpoint().await.as_ref()) },
-    )
-    .await;
-    eventually_eq(
-        target,
-        "a deleted pod is no longer served",
-        &(owned(&["test-hello-0.test-hello:10000"]), vec![]),
-        || async { hosts(&service, HELLO) },
-    )
-    .await;
-
-    // Without its TServer the TEndpoint goes (deleted by the reconciler: there is no
-    // garbage collector on a bare API server, nor on the fake).
-    delete(&tservers, "test-hello").await;
-    eventually_eq(
-        target,
-        "the TEndpoint of a deleted TServer is deleted",
-        &None,
-        endpoint,
-    )
-    .await;
-    eventually_eq(
-        target,
-        "the deleted server is no longer served",
-        &(vec![], vec![]),
-        || async { hosts(&service, HELLO) },
-    )
-    .await;
+    finalizer_release_removes_the_pod(target, &service, &pods, &tendpoints).await;
+    tserver_deletion_deletes_the_tendpoint(target, &service, &tservers, &tendpoints).await;
 
     // Shutting down gives the lease up.
     stop(&service, &shutdown).await;
@@ -1030,4 +1069,122 @@ async fn watches_stay_current(target: &KubeTarget) {
     .await;
     assert_eq!(service.registry.snapshot().servers(), 1);
     stop(&service, &shutdown).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API server behaviours the fake once differed in
+
+/// A TTemplate object.
+fn template_object(name: &str) -> DynamicObject {
+    serde_json::from_value(ttemplate(name, "tars.default", "<tars/>")).expect("a dynamic object")
+}
+
+/// The HTTP code of an API error.
+fn code<T: Debug>(result: Result<T, kube::Error>) -> u16 {
+    match result {
+        Err(kube::Error::Api(status)) => status.code,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edge_cases_answer_as_the_api_server_does() {
+    for target in KubeTarget::all(Needs::TarsCrds).await {
+        eprintln!("-- on the {}", target.name());
+        edge_cases(&target).await;
+    }
+}
+
+async fn edge_cases(target: &KubeTarget) {
+    let templates = tars_api(target, &api_resource(Kind::Template));
+    let pods = pods(target);
+
+    // A create carrying a resourceVersion is refused (500); uid and creationTimestamp given
+    // by the client are replaced.
+    let mut versioned = template_object("versioned");
+    versioned.metadata.resource_version = Some("5".to_owned());
+    assert_eq!(
+        code(templates.create(&PostParams::default(), &versioned).await),
+        500
+    );
+    let mut stamped = template_object("stamped");
+    stamped.metadata.uid = Some("11111111-1111-1111-1111-111111111111".to_owned());
+    stamped.metadata.creation_timestamp =
+        serde_json::from_value(json!("2020-01-01T00:00:00Z")).expect("a time");
+    let created = templates
+        .create(&PostParams::default(), &stamped)
+        .await
+        .expect("create");
+    assert_ne!(created.metadata.uid, stamped.metadata.uid);
+    assert_ne!(
+        created.metadata.creation_timestamp,
+        stamped.metadata.creation_timestamp
+    );
+
+    // Strategic merge patch is for built-in types only.
+    assert_eq!(
+        code(
+            templates
+                .patch(
+                    "stamped",
+                    &PatchParams::default(),
+                    &Patch::Strategic(json!({"spec": {"content": "<x/>"}})),
+                )
+                .await
+        ),
+        415
+    );
+
+    // Deleting a custom resource at once answers a Status, a pod its last state.
+    let deleted = templates
+        .delete("stamped", &DeleteParams::default())
+        .await
+        .expect("delete");
+    assert!(deleted.is_right(), "a Status: {deleted:?}");
+
+    // Nothing is created in a namespace that does not exist.
+    let elsewhere: Api<DynamicObject> = Api::namespaced_with(
+        target.client(),
+        &format!("{}-missing", target.namespace()),
+        &api_resource(Kind::Template),
+    );
+    assert_eq!(
+        code(
+            elsewhere
+                .create(&PostParams::default(), &template_object("t"))
+                .await
+        ),
+        404
+    );
+
+    // An unbound pod goes at once; a pod bound to a node waits for its kubelet.
+    let mut unbound = hello_pod("unbound");
+    unbound.metadata.finalizers = None;
+    pods.create(&PostParams::default(), &unbound)
+        .await
+        .expect("create");
+    let gone = pods
+        .delete("unbound", &DeleteParams::default())
+        .await
+        .expect("delete");
+    assert!(gone.is_left(), "the pod: {gone:?}");
+    assert!(pods.get_opt("unbound").await.expect("get").is_none());
+    let mut bound = hello_pod("bound");
+    bound.metadata.finalizers = None;
+    if let Some(spec) = bound.spec.as_mut() {
+        spec.node_name = Some("node-1".to_owned());
+    }
+    pods.create(&PostParams::default(), &bound)
+        .await
+        .expect("create");
+    pods.delete("bound", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let terminating = pods.get("bound").await.expect("the pod stays");
+    assert!(terminating.metadata.deletion_timestamp.is_some());
+    assert_eq!(terminating.metadata.deletion_grace_period_seconds, Some(30));
+    pods.delete("bound", &DeleteParams::default().grace_period(0))
+        .await
+        .expect("delete at once");
+    assert!(pods.get_opt("bound").await.expect("get").is_none());
 }

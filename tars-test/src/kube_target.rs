@@ -133,7 +133,10 @@ impl KubeTarget {
             return None;
         };
         let config = kube::Config::infer().await.unwrap_or_else(|error| {
-            panic!("KUBECONFIG={path:?} gives no usable configuration: {error}")
+            panic!(
+                "KUBECONFIG={} gives no usable configuration: {error}",
+                std::path::Path::new(&path).display()
+            )
         });
         let name = format!("real API server at {}", config.cluster_url);
         let target = Self::in_fresh_namespace(name, config).await;

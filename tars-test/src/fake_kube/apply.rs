@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::crud::{check_identity, check_version, parse_object};
+use super::crud::{check_identity, check_namespace, check_version, parse_object};
 use super::meta::{metadata_mut, now_rfc3339, object_mut};
 use super::reply::{Reply, StatusError};
 use super::router::{Request, Target};
@@ -53,6 +53,7 @@ pub(crate) fn patch(
     match request.content_type {
         APPLY => apply(inner, target, name, request.params, request.body),
         MERGE => merge(inner, target, name, request.body, false),
+        STRATEGIC if !target.resource.builtin() => Err(StatusError::strategic_on_custom_resource()),
         STRATEGIC => merge(inner, target, name, request.body, true),
         other => Err(StatusError::unsupported_media_type(other)),
     }
@@ -99,7 +100,10 @@ fn apply(
     let mut object = match stored {
         Some(old) => old,
         None if target.status => return Err(StatusError::not_found(resource, name)),
-        None => json!({ "metadata": { "name": name } }),
+        None => {
+            check_namespace(inner, target)?;
+            json!({ "metadata": { "name": name } })
+        }
     };
     merge_patch(&mut object, &patch);
     record_manager(&mut object, manager, &resource.api_version(), target.status);

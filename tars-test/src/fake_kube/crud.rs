@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::meta::{meta_str, metadata_mut, object_mut, set_or_remove};
+use super::meta::{meta_str, metadata_mut, now_rfc3339, object_mut, set_or_remove};
 use super::reply::{Reply, StatusError};
 use super::router::Target;
 use super::selector::Filter;
@@ -18,10 +18,19 @@ pub(crate) fn list(
 ) -> Result<Reply, StatusError> {
     let resource = &target.resource;
     let filter = Filter::parse(target.namespace, params)?;
+    let builtin = resource.builtin();
     let items: Vec<Value> = inner
         .objects_of(&resource.plural)
         .filter(|object| filter.matches(object))
-        .cloned()
+        .map(|object| {
+            let mut item = object.clone();
+            if builtin {
+                let map = object_mut(&mut item);
+                map.remove("apiVersion");
+                map.remove("kind");
+            }
+            item
+        })
         .collect();
     Ok(Reply::ok(json!({
         "kind": format!("{}List", resource.kind),
@@ -41,7 +50,9 @@ pub(crate) fn get(inner: &Inner, target: &Target<'_>, name: &str) -> Result<Repl
 }
 
 /// `POST` on a collection: 201 with the new object; `metadata.generateName` works; `status`
-/// is dropped for types with a status subresource.
+/// is dropped for types with a status subresource; the server's metadata (`uid`,
+/// `creationTimestamp`, `generation`, `deletionTimestamp`) is set here whatever the body says,
+/// and a body with `metadata.resourceVersion` is refused (500, as the API server does).
 pub(crate) fn create(
     inner: &mut Inner,
     target: &Target<'_>,
@@ -51,6 +62,10 @@ pub(crate) fn create(
     let namespace = target.object_namespace();
     let mut object = parse_object(body)?;
     check_identity(&object, target, None)?;
+    check_namespace(inner, target)?;
+    if meta_str(&object, "resourceVersion").is_some() {
+        return Err(StatusError::version_on_create());
+    }
     let name = match (meta_str(&object, "name"), meta_str(&object, "generateName")) {
         (Some(name), _) => name.to_owned(),
         (None, Some(prefix)) => format!("{prefix}{:05x}", inner.next_serial() & 0xf_ffff),
@@ -69,8 +84,17 @@ pub(crate) fn create(
         object_mut(&mut object).remove("status");
     }
     let meta = metadata_mut(&mut object);
-    meta.remove("managedFields");
-    meta.remove("resourceVersion");
+    for field in [
+        "managedFields",
+        "resourceVersion",
+        "uid",
+        "creationTimestamp",
+        "generation",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ] {
+        meta.remove(field);
+    }
     let stored = inner
         .write(resource, namespace, &name, object)
         .into_object();
@@ -112,8 +136,13 @@ pub(crate) fn replace(
     Ok(Reply::ok(stored))
 }
 
-/// `DELETE` on an object: 200 with its last state. `preconditions` in the body are checked;
-/// an object with finalizers only gets a `deletionTimestamp` and stays until they are gone.
+/// `DELETE` on an object: 200 with its last state, or for a custom resource removed at once
+/// the `Status` `Success` the API server answers. `preconditions` in the body are checked; an
+/// object with finalizers only gets a `deletionTimestamp` and stays until they are gone; a pod
+/// bound to a node (`spec.nodeName`) is deleted gracefully — `deletionTimestamp` and
+/// `deletionGracePeriodSeconds` from `gracePeriodSeconds` in the body, else the pod's
+/// `terminationGracePeriodSeconds`, else 30 — and stays, as no kubelet finishes it (0 deletes
+/// at once). An unbound pod goes at once, its reply marked with a `deletionTimestamp`.
 pub(crate) fn delete(
     inner: &mut Inner,
     target: &Target<'_>,
@@ -139,13 +168,57 @@ pub(crate) fn delete(
         .pointer("/metadata/finalizers")
         .and_then(Value::as_array)
         .is_some_and(|finalizers| !finalizers.is_empty());
-    let last = if has_finalizers {
-        inner.begin_deletion(resource, namespace, name)
+    let pod = resource.builtin() && resource.kind == "Pod";
+    let bound = pod
+        && stored
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .is_some_and(|node| !node.is_empty());
+    let grace = if bound {
+        options
+            .get("gracePeriodSeconds")
+            .or_else(|| stored.pointer("/spec/terminationGracePeriodSeconds"))
+            .and_then(Value::as_u64)
+            .unwrap_or(30)
     } else {
-        inner.remove(&resource.plural, namespace, name)
+        0
     };
-    last.map(Reply::ok)
-        .ok_or_else(|| StatusError::not_found(resource, name))
+    let terminating = stored.pointer("/metadata/deletionTimestamp").is_some();
+    if has_finalizers || grace > 0 || terminating {
+        return inner
+            .begin_deletion(resource, namespace, name, grace)
+            .map(Reply::ok)
+            .ok_or_else(|| StatusError::not_found(resource, name));
+    }
+    let mut last = inner
+        .remove(&resource.plural, namespace, name)
+        .ok_or_else(|| StatusError::not_found(resource, name))?;
+    if !resource.builtin() {
+        return Ok(Reply::deleted(resource, name, meta_str(&last, "uid")));
+    }
+    if pod {
+        let meta = metadata_mut(&mut last);
+        meta.insert("deletionTimestamp".to_owned(), Value::String(now_rfc3339()));
+        meta.insert("deletionGracePeriodSeconds".to_owned(), Value::from(0));
+    }
+    Ok(Reply::ok(last))
+}
+
+/// A namespaced write must go to a namespace that exists, when the type `namespaces` is
+/// registered (the API server's `NamespaceLifecycle` admission); without it any namespace is
+/// taken.
+pub(crate) fn check_namespace(inner: &Inner, target: &Target<'_>) -> Result<(), StatusError> {
+    let Some(namespace) = target.namespace.filter(|_| target.resource.namespaced) else {
+        return Ok(());
+    };
+    let checked = inner
+        .resources
+        .get("namespaces")
+        .is_some_and(|r| r.group.is_empty() && !r.namespaced);
+    if checked && inner.stored("namespaces", "", namespace).is_none() {
+        return Err(StatusError::namespace_not_found(namespace));
+    }
+    Ok(())
 }
 
 /// A request body that must be a JSON object.
@@ -214,7 +287,7 @@ pub(crate) fn check_version(
         return Err(StatusError::invalid(
             resource,
             name,
-            "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update",
+            "metadata.resourceVersion: Invalid value: 0: must be specified for an update",
         ));
     }
     if given.is_some_and(|given| Some(given) != meta_str(stored, "resourceVersion")) {

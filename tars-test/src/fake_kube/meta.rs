@@ -46,9 +46,15 @@ pub(crate) fn set_or_remove(map: &mut Map<String, Value>, key: &str, value: Opti
 
 /// The current time as RFC 3339 in UTC with seconds, as `metav1.Time` is written.
 pub(crate) fn now_rfc3339() -> String {
+    rfc3339_in(0)
+}
+
+/// The time `seconds` from now, as [`now_rfc3339`] writes it.
+pub(crate) fn rfc3339_in(seconds: u64) -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
+        .map_or(0, |elapsed| elapsed.as_secs())
+        .saturating_add(seconds);
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     let of_day = secs % 86_400;
     format!(

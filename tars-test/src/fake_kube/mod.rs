@@ -16,7 +16,8 @@
 //! Query strings are parsed leniently (kube's `?&limit=500` included) and percent-decoded.
 //!
 //! - **List** (`GET` on a collection): `kind` `<Kind>List`, `apiVersion`,
-//!   `metadata.resourceVersion` (the current version) and `items`, everything in one page
+//!   `metadata.resourceVersion` (the current version) and `items` (without `apiVersion` and
+//!   `kind` for built-in types, as the API server writes them), everything in one page
 //!   (`limit` is ignored, no `continue`). `labelSelector` takes `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
 //!   `a notin (x,y)`, `a` and `!a`; `fieldSelector` takes `=`, `==` and `!=` on any dotted
 //!   path (`metadata.name`, `metadata.namespace`, `status.phase`, ...).
@@ -29,13 +30,19 @@
 //!   `DELETED` for that watch, one that starts is `ADDED`); `timeoutSeconds` ends the stream
 //!   cleanly. [`FakeKubeState::bookmark`], [`FakeKubeState::drop_watches`],
 //!   [`FakeKubeState::expire_versions`] and [`FakeKube::stop`] act on open watches.
-//! - **Get**, **create** (`POST`, 201, `generateName` works), **replace** (`PUT`: the body's
+//! - **Get**, **create** (`POST`, 201, `generateName` works; the server sets `uid`,
+//!   `creationTimestamp` and `generation` whatever the body says, and a body with a
+//!   `resourceVersion` is refused with 500), **replace** (`PUT`: the body's
 //!   `metadata.resourceVersion` must be the stored one, 409 `Conflict` if stale, 422 if
-//!   missing), **delete** (200 with the last state; `preconditions` are checked; an object
-//!   with finalizers gets a `deletionTimestamp` and goes when its last finalizer does).
+//!   missing), **delete** (200 with the last state, or a `Status` `Success` for a custom
+//!   resource removed at once; `preconditions` are checked; an object with finalizers gets a
+//!   `deletionTimestamp` and goes when its last finalizer does; a pod bound to a node is
+//!   deleted gracefully and stays terminating, as no kubelet finishes it, until a delete with
+//!   `gracePeriodSeconds: 0`). With the type `namespaces` registered, creating in a namespace
+//!   that does not exist is 404, as with the API server's `NamespaceLifecycle` admission.
 //! - **Patch**: server-side apply (`application/apply-patch+yaml` with a JSON body, as kube-rs
 //!   sends it; `fieldManager` required; creates a missing object), JSON merge patch and
-//!   strategic merge patch (a merge patch whose pod conditions, containers, env and volumes lists merge by key). On types with a status subresource
+//!   strategic merge patch (built-in types only: 415 on a custom resource; a merge patch whose pod conditions, containers, env and volumes lists merge by key). On types with a status subresource
 //!   (every type except `ConfigMap`, `Endpoints`, `Event`, `Lease`, `Secret` and
 //!   `ServiceAccount`), writes to the object ignore `status` and writes to `/status` take
 //!   only `status`.
@@ -46,13 +53,19 @@
 //! - Discovery: `/version` (1.31), `/api`, `/apis`, `/apis/<group>`, and resource lists at
 //!   `/api/v1` and `/apis/<group>/<version>`.
 //!
-//! Known differences from a real API server: server-side apply does not track field
-//! ownership (no conflicts between managers, so `force` changes nothing, and fields a
-//! manager stops applying are kept, not removed); apply takes JSON only, not YAML; JSON
-//! patch (`application/json-patch+json`), `deletecollection`, `dryRun`, paging, `Table`
-//! output, protobuf, admission, defaulting, schema validation and garbage collection by
-//! owner references are not implemented; the history kept for resuming watches is the last
-//! 10 000 events per type.
+//! Known differences from a real API server (checked against kube-apiserver 1.37; the same
+//! tests run on both in `registry/tests/kube_conformance.rs` and `notify/tests/pods.rs`):
+//! server-side apply does not track field ownership (no conflicts between managers, so
+//! `force` changes nothing, and fields a manager stops applying are kept, not removed) and
+//! records only `Apply` entries in `managedFields` (with empty `fieldsV1`), not the `Update`
+//! entries other writes make; apply takes JSON only, not YAML; JSON patch
+//! (`application/json-patch+json`), `deletecollection`, `dryRun`, paging, `Table` output,
+//! protobuf, admission, defaulting (CRD schema defaults, pod spec defaults, a new pod's
+//! `Pending` phase), pruning of unknown fields, schema validation and garbage collection by
+//! owner references are not implemented; built-in types are told from custom resources by
+//! their group (none, no dot, or ending in `.k8s.io`); periodic bookmarks are sent only on
+//! demand; generated names end in hex digits; the history kept for resuming watches is the
+//! last 10 000 events per type.
 //!
 //! # Examples
 //!

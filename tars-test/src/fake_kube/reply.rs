@@ -34,6 +34,22 @@ impl Reply {
     }
 
     /// A `201 Created` reply.
+    /// `200` with the `Status` the API server answers the immediate deletion of a custom
+    /// resource with (built-in types answer the object).
+    pub(crate) fn deleted(resource: &Resource, name: &str, uid: Option<&str>) -> Self {
+        let mut details = object_details(resource, name);
+        if let Some(uid) = uid {
+            details["uid"] = Value::from(uid);
+        }
+        Self::ok(json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }))
+    }
+
     pub(crate) fn created(body: Value) -> Self {
         Self { status: 201, body }
     }
@@ -149,6 +165,37 @@ impl StatusError {
     }
 
     /// `415 UnsupportedMediaType` for a PATCH body type the fake does not take.
+    /// A strategic merge patch on a custom resource (the API server's message).
+    pub(crate) fn strategic_on_custom_resource() -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: \
+             application/json-patch+json, application/merge-patch+json, \
+             application/apply-patch+yaml",
+        )
+    }
+
+    /// `POST` of an object that carries `metadata.resourceVersion` (the API server answers
+    /// 500 with this message and no reason).
+    pub(crate) fn version_on_create() -> Self {
+        Self::new(
+            500,
+            "",
+            "resourceVersion should not be set on objects to be created",
+        )
+    }
+
+    /// A write into a namespace that does not exist.
+    pub(crate) fn namespace_not_found(namespace: &str) -> Self {
+        Self::new(
+            404,
+            "NotFound",
+            format!("namespaces \"{namespace}\" not found"),
+        )
+        .with_details(json!({"name": namespace, "kind": "namespaces"}))
+    }
+
     pub(crate) fn unsupported_media_type(content_type: &str) -> Self {
         Self::new(
             415,

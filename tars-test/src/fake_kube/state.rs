@@ -207,6 +207,15 @@ impl Resource {
         }
     }
 
+    /// Whether the type is built into the API server rather than a custom resource: the core
+    /// group, a group without a dot (`apps`, `batch`) or one ending in `.k8s.io`
+    /// (`coordination.k8s.io`). Lists of built-in types leave `apiVersion` and `kind` out of
+    /// their items, strategic merge patch works only on them, and deleting a custom resource at
+    /// once answers a `Status` instead of the object.
+    pub(crate) fn builtin(&self) -> bool {
+        self.group.is_empty() || !self.group.contains('.') || self.group.ends_with(".k8s.io")
+    }
+
     /// `pods` for the core group, else `plural.group` (as error messages name it).
     pub(crate) fn qualified(&self) -> String {
         if self.group.is_empty() {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Map, Value};
 
-use super::meta::{metadata_mut, now_rfc3339, object_mut, set_or_remove};
+use super::meta::{metadata_mut, now_rfc3339, object_mut, rfc3339_in, set_or_remove};
 use super::state::{Inner, Resource};
 use super::watch;
 
@@ -185,7 +185,8 @@ impl Inner {
 
     /// Replaces `old` by `object` (server metadata already settled): nothing if they are
     /// equal; else a new version, a new generation if anything but metadata and status
-    /// changed, and a removal if an object being deleted lost its last finalizer.
+    /// changed, and a removal if an object being deleted has no finalizer left and no grace
+    /// period to wait (a gracefully deleted pod waits for a kubelet, which never comes).
     fn commit(
         &mut self,
         resource: &Resource,
@@ -220,7 +221,11 @@ impl Inner {
             && meta
                 .get("finalizers")
                 .and_then(Value::as_array)
-                .is_none_or(Vec::is_empty);
+                .is_none_or(Vec::is_empty)
+            && meta
+                .get("deletionGracePeriodSeconds")
+                .and_then(Value::as_u64)
+                .is_none_or(|grace| grace == 0);
         let plural = resource.plural.as_str();
         let (kind, written) = if terminating {
             if let Some(objects) = self.objects.get_mut(plural) {
@@ -246,22 +251,33 @@ impl Inner {
         written
     }
 
-    /// Starts deleting an object that has finalizers: sets `deletionTimestamp` (an update,
-    /// `MODIFIED`); it is removed when the last finalizer is. `None` if there is no object.
+    /// Starts deleting an object that has finalizers (or a pod on a node, which its kubelet
+    /// would remove after `grace` seconds): sets `deletionTimestamp` `grace` seconds ahead and
+    /// `deletionGracePeriodSeconds` (an update, `MODIFIED`); it is removed when the last
+    /// finalizer is. `None` if there is no object.
     pub(crate) fn begin_deletion(
         &mut self,
         resource: &Resource,
         namespace: &str,
         name: &str,
+        grace: u64,
     ) -> Option<Value> {
         let old = self.stored(&resource.plural, namespace, name)?.clone();
-        if old.pointer("/metadata/deletionTimestamp").is_some() {
+        let pending = old
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_u64);
+        if old.pointer("/metadata/deletionTimestamp").is_some()
+            && pending.is_none_or(|pending| pending <= grace)
+        {
             return Some(old);
         }
         let mut object = old.clone();
         let meta = metadata_mut(&mut object);
-        meta.insert("deletionTimestamp".to_owned(), Value::String(now_rfc3339()));
-        meta.insert("deletionGracePeriodSeconds".to_owned(), Value::from(0));
+        meta.insert(
+            "deletionTimestamp".to_owned(),
+            Value::String(rfc3339_in(grace)),
+        );
+        meta.insert("deletionGracePeriodSeconds".to_owned(), Value::from(grace));
         let key = (namespace.to_owned(), name.to_owned());
         Some(self.commit(resource, key, old, object).into_object())
     }
@@ -386,7 +402,7 @@ mod tests {
         let object = json!({"metadata": {"name": "a", "finalizers": ["f"]}});
         inner.write(&resource, "ns", "a", object);
         let terminating = inner
-            .begin_deletion(&resource, "ns", "a")
+            .begin_deletion(&resource, "ns", "a", 0)
             .expect("the object exists");
         assert!(terminating["metadata"]["deletionTimestamp"].is_string());
         let released = json!({"metadata": {"name": "a", "finalizers": []}});
