@@ -14,7 +14,9 @@
 //! written through `pods/status`, as a kubelet would), holding its Lease, following pod
 //! readiness, termination and deletion, and deleting the TEndpoint with its TServer;
 //! `updateServerState` patching the pod's `tars.io/active` condition; and the watches staying
-//! current while objects churn. The fake-only behaviours (outages, forced 410s, bookmarks on
+//! current while objects churn; and API edge cases where the fake once answered differently
+//! (create with server metadata, strategic merge on a custom resource, deletion replies, a
+//! missing namespace, graceful pod deletion). The fake-only behaviours (outages, forced 410s, bookmarks on
 //! demand, invalid objects) are in `kubernetes.rs`.
 
 use std::fmt::Debug;
