@@ -1,10 +1,16 @@
-//! Helpers for driving the npm TARS peers in `interop/node` from Rust tests.
+//! Helpers for the interop tests: real third-party TARS clients (the npm peers in
+//! `interop/node`, TarsGo in `interop/go`, `TarsJava` in `interop/java`) against tarsplane.
 //!
-//! The Node project is installed by the README's test command (`scripts/test`, which runs
-//! `npm ci` there); a test that finds it missing fails with that instruction.
+//! - [`node`]: running the npm scripts;
+//! - [`echo`]: the Rust echo servant the clients call;
+//! - [`plane`]: `tarsplane up` in process, its objects by name, its store and aggregators;
+//! - [`registry`]: the registry file the tests serve and what lookups must answer for it;
+//! - [`monitor`]: reading stat and property back through `MonitorQuery`;
+//! - [`child`]: a client program that prints one JSON line and waits on its stdin;
+//! - [`poll`]: waiting for what arrives asynchronously.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use tars_codec::TarsMap;
@@ -13,130 +19,22 @@ use tars_rpc::interfaces::monitor::{
     Condition, MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op,
 };
 
-use bytes::BytesMut;
-use std::process::{Command, Output};
-use tars_codec::packet::ret;
-use tars_codec::tup::{UniAttribute, UniAttributeWriter};
-use tars_codec::{Encode, Protocol, Reader};
-use tars_rpc::{Reply, ReplyFuture, Request, Servant};
+pub mod child;
+pub mod echo;
+pub mod monitor;
+pub mod node;
+pub mod plane;
+pub mod poll;
+pub mod registry;
 
-/// The Node project directory.
-pub fn node_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node")
-}
+pub use echo::{ECHO, Echo, spawn_echo};
+pub use node::{
+    installed_node_dir, node_dir, run_node, run_node_async, run_node_ok, spawn_node_until_ready,
+};
 
-/// Runs `node <script> <args..>` in the Node project and returns its output.
-///
-/// # Panics
-///
-/// Panics with an instruction when the npm packages are not installed or `node` cannot start.
-pub fn run_node(script: &str, args: &[&str]) -> Output {
-    let dir = installed_node_dir();
-    Command::new("node")
-        .arg(script)
-        .args(args)
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| panic!("start node {script}: {e}"))
-}
-
-/// The Node project directory, checked to have its packages installed.
-///
-/// # Panics
-///
-/// Panics with an instruction when `npm ci` has not been run.
-pub fn installed_node_dir() -> PathBuf {
-    let dir = node_dir();
-    assert!(
-        dir.join("node_modules/@tars/rpc").is_dir()
-            && dir.join("node_modules/@tars/stream").is_dir(),
-        "npm packages missing: run `scripts/test` (or `npm ci` in {})",
-        dir.display()
-    );
-    dir
-}
-
-/// Runs `node <script> <args..>` without blocking the runtime, killing it after 30 s.
-///
-/// # Panics
-///
-/// Panics when `node` cannot start or runs past 30 s.
-pub async fn run_node_async(script: &str, args: &[&str]) -> Output {
-    let child = tokio::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .current_dir(installed_node_dir())
-        .kill_on_drop(true)
-        .output();
-    tokio::time::timeout(std::time::Duration::from_secs(30), child)
-        .await
-        .unwrap_or_else(|_| panic!("node {script} ran past 30 s"))
-        .unwrap_or_else(|e| panic!("start node {script}: {e}"))
-}
-
-/// Starts `node <script> <args..>` in the background and waits until it prints `ready`.
-///
-/// # Panics
-///
-/// Panics when `node` cannot start or does not become ready within 10 s.
-pub async fn spawn_node_until_ready(script: &str, args: &[&str]) -> tokio::process::Child {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .current_dir(installed_node_dir())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("start node {script}: {e}"));
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let ready = async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.trim() == "ready" {
-                return true;
-            }
-        }
-        false
-    };
-    let ok = tokio::time::timeout(std::time::Duration::from_secs(10), ready)
-        .await
-        .unwrap_or(false);
-    assert!(ok, "node {script} did not print `ready` within 10 s");
-    child
-}
-
-/// `string echo(string s)` (`Test.EchoServer.EchoObj`): returns `s`, in TARS v1 and TUP v3. The
-/// Rust servant the npm clients call in the interop tests.
-#[derive(Debug, Clone, Copy)]
-pub struct Echo;
-
-impl Servant for Echo {
-    fn call(&self, request: Request) -> ReplyFuture {
-        Box::pin(async move {
-            if &request.func_name[..] != b"echo" {
-                return Reply::error(ret::NO_FUNCTION, "no such function");
-            }
-            match request.protocol {
-                Protocol::Tars => {
-                    match Reader::new(&request.args).read_required::<&[u8]>(1, "echo") {
-                        Ok(s) => {
-                            let mut out = BytesMut::new();
-                            s.encode(0, &mut out);
-                            Reply::Ok(out.freeze())
-                        }
-                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
-                    }
-                }
-                Protocol::Tup => {
-                    match UniAttribute::decode(&request.args).and_then(|a| a.get::<&[u8]>(b"s")) {
-                        Ok(s) => Reply::Ok(UniAttributeWriter::new().put_return(&s).finish()),
-                        Err(e) => Reply::error(ret::DECODE_ERROR, e.to_string()),
-                    }
-                }
-            }
-        })
-    }
+/// The file's text (invalid UTF-8 replaced), empty when it cannot be read (not written yet).
+pub fn read_lossy(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
 }
 
 /// Calls `MonitorQuery.query` on `object` at `addr` for one day's rows of `master` (the

@@ -63,23 +63,18 @@
 //!   `ServantProxy.TarsInvoke` to every framework object resolved by name.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aggregate::MinuteClock;
 use serde_json::{Value, json};
-use sink::Sink;
-use tars_rpc::{Server, ServerConfig};
-use tarsplane::up::{Options, Plane, start};
-use tarsplane_interop::{Echo, monitor_query};
-use tokio::io::AsyncBufReadExt;
-use tokio_util::sync::CancellationToken;
-
-/// The echo servant's object, routed through the registry's upChain.
-const ECHO: &str = "Test.EchoServer.EchoObj";
+use tarsplane_interop::child::JsonChild;
+use tarsplane_interop::monitor::{Read, queue_properties};
+use tarsplane_interop::plane::Up;
+use tarsplane_interop::poll::{Patience, poll};
+use tarsplane_interop::registry::{HELLO, assert_hello_lookups};
+use tarsplane_interop::{ECHO, read_lossy};
+use tokio::process::Command;
 
 /// TarsGo's `tars.Version` in v1.4.6: the stat heads' tarsVersion.
 const TARS_GO_VERSION: &str = "1.4.5";
@@ -99,220 +94,44 @@ fn go_client() -> PathBuf {
 }
 
 /// `tarsplane up` with an echo servant routed as `Test.EchoServer.EchoObj` and one TEndpoint
-/// (`Test.Hello.HelloObj`: pod 1 active, pod 0 not).
-struct Up {
-    dir: tempfile::TempDir,
-    log_root: PathBuf,
-    echo_port: u16,
-    plane: Option<Plane>,
-    served: Vec<(String, SocketAddr)>,
-    shutdown: CancellationToken,
-    running: Option<tokio::task::JoinHandle<()>>,
+/// (`Test.Hello.HelloObj`: pod 1 active, pod 0 not), UTC everywhere.
+async fn up() -> Up {
+    Up::with_echo(|o| {
+        o.stat.time_zone = "UTC".into();
+        o.property.time_zone = "UTC".into();
+        o.log.time_zone = "UTC".into();
+        o.notify.time_zone = "UTC".into();
+    })
+    .await
 }
 
-impl Up {
-    /// Starts the echo servant and binds `tarsplane up` (UTC everywhere); [`Up::run`] serves.
-    async fn start() -> Self {
-        let shutdown = CancellationToken::new();
-        let echo = Server::new(ServerConfig::default())
-            .servant(ECHO, Arc::new(Echo))
-            .bind("127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("bind echo");
-        let echo_port = echo.local_addr().port();
-        tokio::spawn(echo.run(shutdown.child_token()));
-
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("registry.yaml"), registry_file(echo_port)).expect("yaml");
-        let mut options = Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-        options.ephemeral = true;
-        options.stat.time_zone = "UTC".into();
-        options.property.time_zone = "UTC".into();
-        options.log.time_zone = "UTC".into();
-        options.notify.time_zone = "UTC".into();
-        let log_root = options.log.log_path.clone();
-        let plane = start(&options).await.expect("start");
-        let served = plane
-            .served
-            .iter()
-            .map(|s| (s.object.to_owned(), s.addr))
-            .collect();
-        Self {
-            dir,
-            log_root,
-            echo_port,
-            plane: Some(plane),
-            served,
-            shutdown,
-            running: None,
-        }
-    }
-
-    fn addr(&self, object: &str) -> SocketAddr {
-        self.served
-            .iter()
-            .find(|(o, _)| o == object)
-            .map_or_else(|| panic!("{object} served"), |(_, a)| *a)
-    }
-
-    fn plane(&self) -> &Plane {
-        self.plane.as_ref().expect("not running yet")
-    }
-
-    fn run(&mut self) {
-        let plane = self.plane.take().expect("once");
-        self.running = Some(tokio::spawn(plane.run(self.shutdown.clone())));
-    }
-
-    /// Writes the TARS server configuration of `app.server` (module `app.server`, node name
-    /// `go-node`): only the locator has an endpoint, every other object is resolved through
-    /// it; stat and property reports every 200 ms.
-    fn config(&self, app: &str, server: &str) -> PathBuf {
-        let data = self.dir.path().join(format!("go-{app}-{server}"));
-        std::fs::create_dir_all(&data).expect("data dir");
-        let text = format!(
-            "<tars>
-  <application>
-    enableset = n
-    <client>
-      locator = tars.tarsregistry.QueryObj@tcp -h 127.0.0.1 -p {registry} -t 3000
-      async-invoke-timeout = 5000
-      refresh-endpoint-interval = 60000
-      stat = tars.tarsstat.StatObj
-      property = tars.tarsproperty.PropertyObj
-      modulename = {app}.{server}
-    </client>
-    <server>
-      app = {app}
-      server = {server}
-      node_name = go-node
-      localip = 127.0.0.1
-      basepath = {data}
-      datapath = {data}
-      logpath = {data}
-      logLevel = INFO
-      log = tars.tarslog.LogObj
-      notify = tars.tarsnotify.NotifyObj
-      statreportinterval = 200
-      propertyreportinterval = 200
-    </server>
-  </application>
-</tars>
-",
-            registry = self.addr("tars.tarsregistry.QueryObj").port(),
-            data = data.display(),
-        );
-        let path = data.join("server.conf");
-        std::fs::write(&path, text).expect("config");
-        path
-    }
-
-    async fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(running) = self.running.take() {
-            tokio::time::timeout(Duration::from_secs(15), running)
-                .await
-                .expect("up stops on shutdown")
-                .expect("task");
-        }
-    }
-}
-
-fn registry_file(echo_port: u16) -> String {
-    format!(
-        r"
-apiVersion: k8s.tars.io/v1beta3
-kind: TEndpoint
-metadata: {{name: test-hello}}
-spec:
-  tars:
-    servants: [{{name: HelloObj, port: 10000, timeout: 5000}}]
-status:
-  pods:
-    - {{name: test-hello-1, settingState: Active, presentState: Active}}
-    - {{name: test-hello-0, settingState: Active, presentState: Deactivating}}
----
-apiVersion: k8s.tars.io/v1beta3
-kind: TFrameworkConfig
-metadata: {{name: tars-framework}}
-upChain:
-  {ECHO}: [{{host: 127.0.0.1, port: {echo_port}}}]
-"
+/// Writes the TARS server configuration of `app.server` (module `app.server`): only the
+/// locator has an endpoint, every other object is resolved through it; stat and property
+/// reports every 200 ms.
+fn config(up: &Up, app: &str, server: &str) -> PathBuf {
+    up.server_config(
+        &format!("go-{app}-{server}"),
+        (app, server),
+        &[
+            "async-invoke-timeout = 5000",
+            "refresh-endpoint-interval = 60000",
+        ],
+        &[
+            "node_name = go-node",
+            "logLevel = INFO",
+            "statreportinterval = 200",
+            "propertyreportinterval = 200",
+        ],
     )
 }
 
-/// A running `tars-go-client` that has printed its JSON line and waits for stdin to close.
-struct GoClient {
-    command: String,
-    child: tokio::process::Child,
-    stdin: Option<tokio::process::ChildStdin>,
-    stderr: PathBuf,
-    json: Value,
-}
-
-impl GoClient {
-    /// Runs `tars-go-client <command> <config> <args..>` until it prints its JSON line (30 s
-    /// at most) and checks that it reported no errors.
-    async fn start(up: &Up, command: &str, config: &Path, args: &[&str]) -> Self {
-        let stderr = up.dir.path().join(format!("go-{command}.stderr"));
-        let mut child = tokio::process::Command::new(go_client())
-            .arg(command)
-            .arg(config)
-            .args(args)
-            .current_dir(up.dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start tars-go-client: {e}"));
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("tars-go-client {command}: no output within 30 s"))
-            .expect("read stdout")
-            .unwrap_or_default();
-        let json: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            panic!(
-                "tars-go-client {command} printed no JSON line ({e}): {line:?}\nstderr: {}",
-                read_lossy(&stderr)
-            )
-        });
-        assert_eq!(
-            json["errors"],
-            json!([]),
-            "tars-go-client {command}: {json}\nstderr: {}",
-            read_lossy(&stderr)
-        );
-        Self {
-            command: command.to_owned(),
-            child,
-            stdin,
-            stderr,
-            json,
-        }
-    }
-
-    /// Closes stdin and waits for a successful exit.
-    async fn finish(mut self) {
-        drop(self.stdin.take());
-        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait())
-            .await
-            .expect("tars-go-client exits within 15 s of stdin closing")
-            .expect("wait");
-        assert!(
-            status.success(),
-            "tars-go-client {} exited with {status}\nstderr: {}",
-            self.command,
-            read_lossy(&self.stderr)
-        );
-    }
-}
-
-fn read_lossy(path: &Path) -> String {
-    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+/// Runs `tars-go-client <command> <config> <args..>` until it prints its JSON line (30 s at
+/// most) and checks that it reported no errors.
+async fn go(up: &Up, command: &str, config: &Path, args: &[&str]) -> JsonChild {
+    let mut program = Command::new(go_client());
+    program.arg(command).arg(config).args(args);
+    let label = format!("tars-go-client-{command}");
+    JsonChild::start(program, &label, up.dir(), Duration::from_secs(30)).await
 }
 
 fn today() -> String {
@@ -321,69 +140,39 @@ fn today() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_lookups_and_locator_resolution() {
-    let mut up = Up::start().await;
-    up.run();
-    let config = up.config("Go", "Resolver");
-    let go = GoClient::start(&up, "registry", &config, &["Test.Hello.HelloObj", ECHO]).await;
-    let result = &go.json;
+    let up = up().await;
+    let config = config(&up, "Go", "Resolver");
+    let go = go(&up, "registry", &config, &[HELLO, ECHO]).await;
+    let result = go.json();
     assert_eq!(result["echo"], "via locator", "{result}");
     assert_eq!(
         result["resolved"],
-        json!([format!("tcp -h 127.0.0.1 -p {} -t 6000", up.echo_port)]),
+        json!([format!("tcp -h 127.0.0.1 -p {} -t 6000", up.echo_port())]),
         "found with findObjectByIdInSameGroup; the upChain's timeout (6000) is kept"
     );
-    let active =
-        json!([{"host": "test-hello-1.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
-    let inactive =
-        json!([{"host": "test-hello-0.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
-    assert_eq!(result["lookups"]["findObjectById"]["active"], active);
-    for method in [
-        "findObjectById4Any",
-        "findObjectById4All",
-        "findObjectByIdInSameGroup",
-        "findObjectByIdInSameStation",
-        "findObjectByIdInSameSet",
-    ] {
-        let lookup = &result["lookups"][method];
-        assert_eq!(lookup["ret"], 0, "{method}");
-        assert_eq!(lookup["active"], active, "{method}");
-        assert_eq!(lookup["inactive"], inactive, "{method}");
-    }
+    assert_hello_lookups(result);
     go.finish().await;
     up.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_pings_every_framework_object() {
-    let mut up = Up::start().await;
-    up.run();
-    let config = up.config("Go", "Pinger");
+    let up = up().await;
+    let config = config(&up, "Go", "Pinger");
     // Every object by name, QueryObj included: TarsGo asks the locator for each of them.
-    let objects: Vec<&str> = up.served.iter().map(|(o, _)| o.as_str()).collect();
-    let go = GoClient::start(&up, "ping", &config, &objects).await;
-    assert_eq!(go.json["pinged"], json!(objects));
+    let objects = up.objects();
+    let go = go(&up, "ping", &config, &objects).await;
+    assert_eq!(go.json()["pinged"], json!(objects));
     go.finish().await;
     up.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_call_statistics_and_properties_read_back_through_monitor_query() {
-    let mut up = Up::start().await;
-    let stat = up.plane().stat().expect("stat runs").aggregator.clone();
-    let property = up
-        .plane()
-        .property()
-        .expect("property runs")
-        .aggregator
-        .clone();
-    let (query_stat, query_property) = (
-        up.addr("tars.tarsquerystat.QueryObj"),
-        up.addr("tars.tarsqueryproperty.QueryObj"),
-    );
-    up.run();
-    let config = up.config("Go", "Caller");
-    let go = GoClient::start(&up, "monitor", &config, &[ECHO]).await;
-    assert_eq!(go.json["calls"], 3, "{}", go.json);
+    let up = up().await;
+    let config = config(&up, "Go", "Caller");
+    let go = go(&up, "monitor", &config, &[ECHO]).await;
+    assert_eq!(go.json()["calls"], 3, "{}", go.json());
 
     // TarsGo reports every 200 ms from its own goroutines: close the windows until both
     // answers show the reports.
@@ -402,79 +191,38 @@ async fn tarsgo_call_statistics_and_properties_read_back_through_monitor_query()
             &[3.0, 0.0, 0.0],
         ),
     ];
-    let want_props: Vec<(String, Vec<f64>)> = [
-        ("queue,Avg", 8.0),
-        ("queue,Count", 3.0),
-        ("queue,Distr", 0.0),
-        ("queue,Max", 12.0),
-        ("queue,Min", 4.0),
-        ("queue,Sum", 24.0),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), vec![v]))
-    .collect();
-    let clock = MinuteClock::from_name("UTC").expect("utc");
-    let (mut calls, mut props) = (Vec::new(), Vec::new());
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(10) {
-        let minute = clock.now();
-        stat.flush(&minute).await;
-        property.flush(&minute).await;
-        calls = monitor_query(
-            query_stat,
-            "tars.tarsquerystat.QueryObj",
-            &minute.date,
-            "Go.Caller",
-            &["succ_count", "timeout_count", "exce_count"],
-            &[
-                "slave_name",
-                "interface_name",
-                "master_ip",
-                "slave_ip",
-                "tars_version",
-                "return_value",
-            ],
+    let want_props = queue_properties();
+    let rows = up
+        .monitor()
+        .read_until(
+            &Read::detailed("Go.Caller"),
+            Patience::within(Duration::from_secs(10)),
+            |r| r.calls == want_calls && r.props == want_props,
         )
         .await;
-        props = monitor_query(
-            query_property,
-            "tars.tarsqueryproperty.QueryObj",
-            &minute.date,
-            "Go.Caller",
-            &["value"],
-            &["property_name", "policy"],
-        )
-        .await;
-        if calls == want_calls && props == want_props {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert_eq!(
-        calls, want_calls,
+        rows.calls, want_calls,
         "three echo calls, one failed call and three registry lookups (StatObj, the echo \
          servant, PropertyObj), counted by the caller"
     );
-    assert_eq!(props, want_props, "values 4, 8, 12 under every policy");
+    assert_eq!(rows.props, want_props, "values 4, 8, 12 under every policy");
     go.finish().await;
     up.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_remote_log_lines_land_in_the_expected_files() {
-    let mut up = Up::start().await;
-    let root = up.log_root.clone();
-    up.run();
-    let config = up.config("Go", "Logger");
+    let up = up().await;
+    let config = config(&up, "Go", "Logger");
     let marker = format!("line-{}", std::process::id());
     let before = today();
-    let go = GoClient::start(&up, "log", &config, &[&marker]).await;
+    let go = go(&up, "log", &config, &[&marker]).await;
     let after = today();
 
     // TarsGo sends after a second without new lines. Daily files: the lines are in today's,
     // or split over two if the day turned.
     let days: BTreeSet<&String> = [&before, &after].into_iter().collect();
-    let dir = root.join("Go/Logger");
+    let dir = up.options().log.log_path.join("Go/Logger");
     let files = |file: &str| -> Vec<PathBuf> {
         days.iter()
             .map(|d| dir.join(format!("Go.Logger_{file}_{d}.log")))
@@ -482,15 +230,13 @@ async fn tarsgo_remote_log_lines_land_in_the_expected_files() {
     };
     let (app_files, raw_files) = (files("app"), files("raw"));
     let read = |files: &[PathBuf]| files.iter().map(|f| read_lossy(f)).collect::<String>();
-    let started = Instant::now();
     let (mut app, mut raw) = (String::new(), String::new());
-    while started.elapsed() < Duration::from_secs(10) {
+    let patience = Patience::within(Duration::from_secs(10));
+    poll(patience, Duration::from_millis(50), async || {
         (app, raw) = (read(&app_files), read(&raw_files));
-        if app.lines().count() == 3 && !raw.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        app.lines().count() == 3 && !raw.is_empty()
+    })
+    .await;
     assert_eq!(
         raw,
         format!("127.0.0.1|{marker} raw\n"),
@@ -532,29 +278,15 @@ async fn tarsgo_remote_log_lines_land_in_the_expected_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_alarms_are_stored_by_notify() {
-    let mut up = Up::start().await;
-    let Sink::Sqlite(db) = up.plane().sink().expect("a store").clone() else {
-        panic!("the embedded store is SQLite");
-    };
-    up.run();
-    let config = up.config("Go", "Notifier");
+    let up = up().await;
+    let config = config(&up, "Go", "Notifier");
     let marker = format!("alarm-{}", std::process::id());
-    let go = GoClient::start(&up, "notify", &config, &[&marker]).await;
+    let go = go(&up, "notify", &config, &[&marker]).await;
 
     // Answered calls: the records are queued by the time the program prints; K8SFramework's
     // own end-to-end test allows 2 s until they are findable.
-    let sent = Instant::now();
-    let mut docs = Vec::new();
-    while sent.elapsed() < Duration::from_secs(2) {
-        docs = db.fetch("tars_notify_").await.expect("fetch");
-        if docs.len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let docs: Vec<Value> = up.alarms(3, Duration::from_secs(2)).await;
     assert_eq!(docs.len(), 3, "three alarms findable within 2 s: {docs:?}");
-    let mut docs: Vec<Value> = docs.into_iter().map(|(_, d)| d).collect();
-    docs.sort_by(|a, b| a["message"].as_str().cmp(&b["message"].as_str()));
     let field = |i: usize, f: &str| docs[i][f].as_str().unwrap_or_default().to_owned();
     let want = [
         (format!("{marker} error"), "[error]"),

@@ -57,23 +57,18 @@
 //!   ALL-UNNAMED` for a proxy interface with `promise_` methods (`StatFPrx`, so every stat
 //!   report); see [`JVM_OPTIONS`].
 
-use std::net::SocketAddr;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aggregate::MinuteClock;
 use serde_json::{Value, json};
-use sink::Sink;
-use tars_rpc::{Server, ServerConfig};
-use tarsplane::up::{Options, Plane, start};
-use tarsplane_interop::{Echo, monitor_query};
-use tokio::io::AsyncBufReadExt;
-use tokio_util::sync::CancellationToken;
-
-/// The echo servant's object, routed through the registry's upChain.
-const ECHO: &str = "Test.EchoServer.EchoObj";
+use tarsplane_interop::child::JsonChild;
+use tarsplane_interop::monitor::{Read, Row, queue_properties};
+use tarsplane_interop::plane::{REGISTRY_QUERY, Up};
+use tarsplane_interop::poll::{Patience, poll};
+use tarsplane_interop::registry::{HELLO, assert_hello_lookups, hello_active};
+use tarsplane_interop::{ECHO, read_lossy};
+use tokio::process::Command;
 
 /// `--add-exports`: `TarsJava` 1.7.3 casts the generic return type of a proxy's `promise_`
 /// methods (`StatFPrx.promise_reportMicMsg`, what its stat reporter calls) to the JDK's internal
@@ -101,228 +96,35 @@ fn java_class_path() -> String {
     format!("{}:{}", jar.display(), deps.trim())
 }
 
-/// `tarsplane up` with an echo servant routed as `Test.EchoServer.EchoObj` and one TEndpoint
-/// (`Test.Hello.HelloObj`: pod 1 active, pod 0 not).
-struct Up {
-    dir: tempfile::TempDir,
-    log_root: PathBuf,
-    echo_port: u16,
-    plane: Option<Plane>,
-    served: Vec<(String, SocketAddr)>,
-    shutdown: CancellationToken,
-    running: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Up {
-    async fn start(configure: impl FnOnce(&mut Options)) -> Self {
-        let shutdown = CancellationToken::new();
-        let echo = Server::new(ServerConfig::default())
-            .servant(ECHO, Arc::new(Echo))
-            .bind("127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("bind echo");
-        let echo_port = echo.local_addr().port();
-        tokio::spawn(echo.run(shutdown.child_token()));
-
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("registry.yaml"), registry_file(echo_port)).expect("yaml");
-        let mut options = Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-        options.ephemeral = true;
-        configure(&mut options);
-        let log_root = options.log.log_path.clone();
-        let plane = start(&options).await.expect("start");
-        let served = plane
-            .served
-            .iter()
-            .map(|s| (s.object.to_owned(), s.addr))
-            .collect();
-        Self {
-            dir,
-            log_root,
-            echo_port,
-            plane: Some(plane),
-            served,
-            shutdown,
-            running: None,
-        }
-    }
-
-    fn addr(&self, object: &str) -> SocketAddr {
-        self.served
-            .iter()
-            .find(|(o, _)| o == object)
-            .map_or_else(|| panic!("{object} served"), |(_, a)| *a)
-    }
-
-    fn plane(&self) -> &Plane {
-        self.plane.as_ref().expect("not running yet")
-    }
-
-    fn run(&mut self) {
-        let plane = self.plane.take().expect("once");
-        self.running = Some(tokio::spawn(plane.run(self.shutdown.clone())));
-    }
-
-    fn locator(&self) -> String {
-        format!(
-            "tars.tarsregistry.QueryObj@tcp -h 127.0.0.1 -p {} -t 3000",
-            self.addr("tars.tarsregistry.QueryObj").port()
-        )
-    }
-
-    /// Writes the TARS server configuration of `app.server` (module `app.server`): only the
-    /// locator has an endpoint, every other framework object is resolved through it.
-    fn config(&self, app: &str, server: &str) -> PathBuf {
-        let data = self.dir.path().join(format!("java-{app}-{server}"));
-        std::fs::create_dir_all(&data).expect("data dir");
-        let text = format!(
-            "<tars>
-  <application>
-    enableset = n
-    <client>
-      locator = {locator}
-      sync-invoke-timeout = 5000
-      async-invoke-timeout = 5000
-      refresh-endpoint-interval = 60000
-      report-interval = 60000
-      stat = tars.tarsstat.StatObj
-      property = tars.tarsproperty.PropertyObj
-      modulename = {app}.{server}
-    </client>
-    <server>
-      app = {app}
-      server = {server}
-      localip = 127.0.0.1
-      basepath = {data}
-      datapath = {data}
-      logpath = {data}
-      loglevel = INFO
-      log = tars.tarslog.LogObj
-      notify = tars.tarsnotify.NotifyObj
-    </server>
-  </application>
-</tars>
-",
-            locator = self.locator(),
-            data = data.display(),
-        );
-        let path = data.join("server.conf");
-        std::fs::write(&path, text).expect("config");
-        path
-    }
-
-    async fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(running) = self.running.take() {
-            tokio::time::timeout(Duration::from_secs(15), running)
-                .await
-                .expect("up stops on shutdown")
-                .expect("task");
-        }
-    }
-}
-
-fn registry_file(echo_port: u16) -> String {
-    format!(
-        r"
-apiVersion: k8s.tars.io/v1beta3
-kind: TEndpoint
-metadata: {{name: test-hello}}
-spec:
-  tars:
-    servants: [{{name: HelloObj, port: 10000, timeout: 5000}}]
-status:
-  pods:
-    - {{name: test-hello-1, settingState: Active, presentState: Active}}
-    - {{name: test-hello-0, settingState: Active, presentState: Deactivating}}
----
-apiVersion: k8s.tars.io/v1beta3
-kind: TFrameworkConfig
-metadata: {{name: tars-framework}}
-upChain:
-  {ECHO}: [{{host: 127.0.0.1, port: {echo_port}}}]
-"
+/// Writes the TARS server configuration of `app.server` (module `app.server`): only the
+/// locator has an endpoint, every other framework object is resolved through it.
+fn config(up: &Up, app: &str, server: &str) -> PathBuf {
+    let client = [
+        "sync-invoke-timeout = 5000",
+        "async-invoke-timeout = 5000",
+        "refresh-endpoint-interval = 60000",
+        "report-interval = 60000",
+    ];
+    up.server_config(
+        &format!("java-{app}-{server}"),
+        (app, server),
+        &client,
+        &["loglevel = INFO"],
     )
 }
 
-/// A running Java program that has printed its JSON line and waits for stdin to close.
-struct Java {
-    child: tokio::process::Child,
-    stdin: Option<tokio::process::ChildStdin>,
-    stderr: PathBuf,
-    json: Value,
-}
-
-impl Java {
-    /// Runs `Main <command> <config> <args..>` until it prints its JSON line (60 s at most).
-    async fn start(up: &Up, command: &str, config: &Path, args: &[&str]) -> Self {
-        let stderr = up.dir.path().join(format!("java-{command}.stderr"));
-        let mut child = tokio::process::Command::new("java")
-            .args(JVM_OPTIONS)
-            .arg("-cp")
-            .arg(java_class_path())
-            .arg("tarsplane.interop.Main")
-            .arg(command)
-            .arg(config)
-            .args(args)
-            .current_dir(up.dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start java: {e}"));
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .unwrap_or_else(|_| panic!("java {command}: no output within 60 s"))
-            .expect("read stdout")
-            .unwrap_or_default();
-        let json = serde_json::from_str(&line).unwrap_or_else(|e| {
-            panic!(
-                "java {command} printed no JSON line ({e}): {line:?}\nstderr: {}",
-                read_lossy(&stderr)
-            )
-        });
-        Self {
-            child,
-            stdin,
-            stderr,
-            json,
-        }
-    }
-
-    /// Panics unless the program reported no errors.
-    fn assert_no_errors(&self) {
-        assert_eq!(
-            self.json["errors"],
-            json!([]),
-            "{}\nstderr: {}",
-            self.json,
-            read_lossy(&self.stderr)
-        );
-    }
-
-    /// Closes stdin and waits for a successful exit.
-    async fn finish(mut self) {
-        drop(self.stdin.take());
-        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait())
-            .await
-            .expect("java exits within 15 s of stdin closing")
-            .expect("wait");
-        assert!(
-            status.success(),
-            "java exited with {status}: {}\nstderr: {}",
-            self.json,
-            read_lossy(&self.stderr)
-        );
-    }
-}
-
-fn read_lossy(path: &Path) -> String {
-    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+/// Runs `Main <command> <config> <args..>` until it prints its JSON line (60 s at most) and
+/// checks that it reported no errors.
+async fn java(up: &Up, command: &str, config: &Path, args: &[&str]) -> JsonChild {
+    let mut program = Command::new("java");
+    program.args(JVM_OPTIONS).arg("-cp").arg(java_class_path());
+    program
+        .arg("tarsplane.interop.Main")
+        .arg(command)
+        .arg(config)
+        .args(args);
+    let label = format!("java-{command}");
+    JsonChild::start(program, &label, up.dir(), Duration::from_secs(60)).await
 }
 
 /// `YYYYMMDDHH` of the current UTC hour.
@@ -347,132 +149,64 @@ fn utc_hour() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsjava_lookups_and_locator_resolution() {
-    let mut up = Up::start(|_| {}).await;
-    up.run();
-    let config = up.config("Java", "Resolver");
-    let java = Java::start(&up, "registry", &config, &["Test.Hello.HelloObj", ECHO]).await;
-    java.assert_no_errors();
-    let result = &java.json;
+    let up = Up::with_echo(|_| {}).await;
+    let config = config(&up, "Java", "Resolver");
+    let java = java(&up, "registry", &config, &[HELLO, ECHO]).await;
+    let result = java.json();
     assert_eq!(result["echo"], "via locator");
     assert_eq!(
         result["resolved"],
         format!(
             "{ECHO}@tcp -h 127.0.0.1 -p {} -t 3000 -a 1 -g 0 ",
-            up.echo_port
+            up.echo_port()
         ),
         "found with findObjectByIdInSameGroup; the upChain's timeout (6000) is not kept"
     );
-    let active =
-        json!([{"host": "test-hello-1.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
-    let inactive =
-        json!([{"host": "test-hello-0.test-hello", "port": 10000, "timeout": 5000, "istcp": 1}]);
-    assert_eq!(result["lookups"]["findObjectById"]["active"], active);
-    assert_eq!(result["getEndpoint4All"], active);
-    for method in [
-        "findObjectById4Any",
-        "findObjectById4All",
-        "findObjectByIdInSameGroup",
-        "findObjectByIdInSameStation",
-        "findObjectByIdInSameSet",
-    ] {
-        let lookup = &result["lookups"][method];
-        assert_eq!(lookup["ret"], 0, "{method}");
-        assert_eq!(lookup["active"], active, "{method}");
-        assert_eq!(lookup["inactive"], inactive, "{method}");
-    }
+    assert_eq!(result["getEndpoint4All"], hello_active());
+    assert_hello_lookups(result);
     java.finish().await;
     up.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsjava_pings_every_framework_object() {
-    let mut up = Up::start(|_| {}).await;
-    up.run();
-    let config = up.config("Java", "Pinger");
+    let up = Up::with_echo(|_| {}).await;
+    let config = config(&up, "Java", "Pinger");
     // QueryObj by the locator string itself: `TarsJava` never asks the registry for the object
     // its locator names (it would be left without endpoints).
     let locator = up.locator();
-    let mut objects = vec![locator.clone()];
-    objects.extend(
-        up.served
-            .iter()
-            .map(|(o, _)| o.clone())
-            .filter(|o| o != "tars.tarsregistry.QueryObj"),
-    );
-    let args: Vec<&str> = objects.iter().map(String::as_str).collect();
-    let java = Java::start(&up, "ping", &config, &args).await;
-    java.assert_no_errors();
-    assert_eq!(java.json["pinged"], json!(objects));
+    let mut objects = vec![locator.as_str()];
+    objects.extend(up.objects().into_iter().filter(|o| *o != REGISTRY_QUERY));
+    let java = java(&up, "ping", &config, &objects).await;
+    assert_eq!(java.json()["pinged"], json!(objects));
     java.finish().await;
     up.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsjava_call_statistics_and_properties_read_back_through_monitor_query() {
-    let mut up = Up::start(|o| {
+    let up = Up::with_echo(|o| {
         o.stat.time_zone = "UTC".into();
         o.property.time_zone = "UTC".into();
     })
     .await;
-    let stat = up.plane().stat().expect("stat runs").aggregator.clone();
-    let property = up
-        .plane()
-        .property()
-        .expect("property runs")
-        .aggregator
-        .clone();
-    let (query_stat, query_property) = (
-        up.addr("tars.tarsquerystat.QueryObj"),
-        up.addr("tars.tarsqueryproperty.QueryObj"),
-    );
-    up.run();
-    let config = up.config("Java", "Caller");
-    let java = Java::start(&up, "monitor", &config, &[ECHO]).await;
-    java.assert_no_errors();
-    assert_eq!(java.json["calls"], 3, "{}", java.json);
+    let config = config(&up, "Java", "Caller");
+    let java = java(&up, "monitor", &config, &[ECHO]).await;
+    assert_eq!(java.json()["calls"], 3, "{}", java.json());
 
     // The reports are in flight (stat: an answered call `TarsJava` does not wait for; property:
     // one-way): close the windows until both answers show them.
-    let clock = MinuteClock::from_name("UTC").expect("utc");
-    let (mut calls, mut props) = (Vec::new(), Vec::new());
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(10) {
-        let minute = clock.now();
-        stat.flush(&minute).await;
-        property.flush(&minute).await;
-        calls = monitor_query(
-            query_stat,
-            "tars.tarsquerystat.QueryObj",
-            &minute.date,
-            "Java.Caller",
-            &["succ_count", "timeout_count", "exce_count"],
-            &[
-                "slave_name",
-                "interface_name",
-                "master_ip",
-                "slave_ip",
-                "tars_version",
-                "return_value",
-            ],
+    let rows = up
+        .monitor()
+        .read_until(
+            &Read::detailed("Java.Caller"),
+            Patience::within(Duration::from_secs(10)),
+            |r| r.calls.len() == 2 && r.props.len() == 6,
         )
         .await;
-        props = monitor_query(
-            query_property,
-            "tars.tarsqueryproperty.QueryObj",
-            &minute.date,
-            "Java.Caller",
-            &["value"],
-            &["property_name", "policy"],
-        )
-        .await;
-        if calls.len() == 2 && props.len() == 6 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let row = |k: &str, v: &[f64]| (k.to_owned(), v.to_vec());
+    let row = |k: &str, v: &[f64]| -> Row { (k.to_owned(), v.to_vec()) };
     assert_eq!(
-        calls,
+        rows.calls,
         [
             row(
                 "Test.EchoServer,echo,127.0.0.1,127.0.0.1,1.7.3,0",
@@ -485,58 +219,46 @@ async fn tarsjava_call_statistics_and_properties_read_back_through_monitor_query
         ],
         "three echo calls and one failed call, counted by the caller"
     );
-    let want: Vec<(String, Vec<f64>)> = [
-        ("queue,Avg", 8.0),
-        ("queue,Count", 3.0),
-        ("queue,Distr", 0.0),
-        ("queue,Max", 12.0),
-        ("queue,Min", 4.0),
-        ("queue,Sum", 24.0),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), vec![v]))
-    .collect();
-    assert_eq!(props, want, "values 4, 8, 12 under every policy");
+    assert_eq!(
+        rows.props,
+        queue_properties(),
+        "values 4, 8, 12 under every policy"
+    );
     java.finish().await;
     up.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsjava_remote_log_lines_land_in_the_expected_files() {
-    let mut up = Up::start(|o| o.log.time_zone = "UTC".into()).await;
-    let root = up.log_root.clone();
-    up.run();
-    let config = up.config("Java", "Logger");
+    let up = Up::with_echo(|o| o.log.time_zone = "UTC".into()).await;
+    let config = config(&up, "Java", "Logger");
     let marker = format!("line-{}", std::process::id());
     let before = utc_hour();
-    let java = Java::start(&up, "log", &config, &[&marker]).await;
-    java.assert_no_errors();
+    let java = java(&up, "log", &config, &[&marker]).await;
     let after = utc_hour();
 
-    let dir = root.join("Java/Logger");
+    let dir = up.options().log.log_path.join("Java/Logger");
     // Hourly files: the lines are in this hour's, or split over two if the hour turned.
     let hourly: Vec<PathBuf> = [&before, &after]
         .into_iter()
-        .collect::<std::collections::BTreeSet<_>>()
+        .collect::<BTreeSet<_>>()
         .into_iter()
         .map(|h| dir.join(format!("Java.Logger_app_{h}.log")))
         .collect();
     let daily: Vec<PathBuf> = [&before[..8], &after[..8]]
         .into_iter()
-        .collect::<std::collections::BTreeSet<_>>()
+        .collect::<BTreeSet<_>>()
         .into_iter()
         .map(|d| dir.join(format!("Java.Logger_raw_{d}.log")))
         .collect();
     let read = |files: &[PathBuf]| files.iter().map(|f| read_lossy(f)).collect::<String>();
-    let started = Instant::now();
     let (mut app, mut raw) = (String::new(), String::new());
-    while started.elapsed() < Duration::from_secs(5) {
+    let patience = Patience::within(Duration::from_secs(5));
+    poll(patience, Duration::from_millis(50), async || {
         (app, raw) = (read(&hourly), read(&daily));
-        if app.lines().count() == 3 && raw.lines().count() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        app.lines().count() == 3 && raw.lines().count() == 1
+    })
+    .await;
     let want: Vec<String> = ["one", "two", "中文"]
         .iter()
         .map(|m| format!("127.0.0.1|{marker} {m}\n"))
@@ -549,30 +271,18 @@ async fn tarsjava_remote_log_lines_land_in_the_expected_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsjava_alarms_are_stored_by_notify() {
-    let mut up = Up::start(|o| o.notify.time_zone = "UTC".into()).await;
-    let Sink::Sqlite(db) = up.plane().sink().expect("a store").clone() else {
-        panic!("the embedded store is SQLite");
-    };
-    up.run();
-    let config = up.config("Java", "Notifier");
+    let up = Up::with_echo(|o| o.notify.time_zone = "UTC".into()).await;
+    let config = config(&up, "Java", "Notifier");
     let marker = format!("alarm-{}", std::process::id());
-    let java = Java::start(&up, "notify", &config, &[&marker]).await;
-    java.assert_no_errors();
+    let java = java(&up, "notify", &config, &[&marker]).await;
 
-    let sent = Instant::now();
-    let mut docs = Vec::new();
-    while sent.elapsed() < Duration::from_secs(2) {
-        docs = db.fetch("tars_notify_").await.expect("fetch");
-        if docs.len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let docs: Vec<Value> = up.alarms(3, Duration::from_secs(2)).await;
     assert_eq!(docs.len(), 3, "three alarms findable within 2 s: {docs:?}");
-    let mut docs: Vec<Value> = docs.into_iter().map(|(_, d)| d).collect();
-    docs.sort_by(|a, b| a["message"].as_str().cmp(&b["message"].as_str()));
     let field = |i: usize, f: &str| docs[i][f].as_str().unwrap_or_default().to_owned();
-    let thread = java.json["thread"].as_str().expect("thread id").to_owned();
+    let thread = java.json()["thread"]
+        .as_str()
+        .expect("thread id")
+        .to_owned();
     let want = [
         (format!("{marker} error"), "[error]", ""),
         (format!("{marker} report"), "[normal]", thread.as_str()),

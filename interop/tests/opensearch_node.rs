@@ -10,11 +10,13 @@
 
 use std::time::Duration;
 
-use aggregate::MinuteClock;
 use serde_json::{Value, json};
-use tarsplane::up::{Options, start};
-use tarsplane_interop::{monitor_query, run_node_async};
-use tokio_util::sync::CancellationToken;
+use tarsplane_interop::monitor::{
+    NODE_REPORTER, Rows, node_reporter_calls, queue_properties, run_node_reporter,
+};
+use tarsplane_interop::plane::{NOTIFY, Up};
+use tarsplane_interop::poll::{Patience, poll};
+use tarsplane_interop::run_node_ok;
 
 fn node_url() -> Option<String> {
     if let Ok(url) = std::env::var("TARS_ES_URL") {
@@ -48,90 +50,37 @@ async fn npm_reporters_through_tarsplane_up_land_in_the_real_node() {
         return;
     };
     let run = std::process::id();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut options = Options::embedded("127.0.0.1".parse().expect("ip"), dir.path());
-    options.ephemeral = true;
-    options.sink.elasticsearch.nodes = vec![url.clone()];
-    options.sink.elasticsearch.flush_interval_ms = 10;
-    options.stat.time_zone = "UTC".into();
-    options.property.time_zone = "UTC".into();
-    options.notify.time_zone = "UTC".into();
-    options.stat.index_prefix = format!("tarsplane_e2e_{run}_stat_");
-    options.property.index_prefix = format!("tarsplane_e2e_{run}_property_");
-    options.notify.index = format!("tarsplane_e2e_{run}_notify_");
-    let plane = start(&options).await.expect("start");
-    let addr = |object: &str| {
-        plane
-            .served
-            .iter()
-            .find(|s| s.object == object)
-            .map(|s| s.addr)
-            .expect("served")
-    };
-    let (stat_addr, property_addr, notify_addr) = (
-        addr("tars.tarsstat.StatObj"),
-        addr("tars.tarsproperty.PropertyObj"),
-        addr("tars.tarsnotify.NotifyObj"),
-    );
-    let (query_stat, query_property) = (
-        addr("tars.tarsquerystat.QueryObj"),
-        addr("tars.tarsqueryproperty.QueryObj"),
-    );
-    let stat = plane.stat().expect("stat runs").aggregator.clone();
-    let property = plane.property().expect("property runs").aggregator.clone();
-    let sink = plane.sink().expect("a store").clone();
-    let shutdown = CancellationToken::new();
-    let running = tokio::spawn(plane.run(shutdown.clone()));
+    let up = Up::start(|options| {
+        options.sink.elasticsearch.nodes = vec![url.clone()];
+        options.sink.elasticsearch.flush_interval_ms = 10;
+        options.stat.time_zone = "UTC".into();
+        options.property.time_zone = "UTC".into();
+        options.notify.time_zone = "UTC".into();
+        options.stat.index_prefix = format!("tarsplane_e2e_{run}_stat_");
+        options.property.index_prefix = format!("tarsplane_e2e_{run}_property_");
+        options.notify.index = format!("tarsplane_e2e_{run}_notify_");
+    })
+    .await;
+    let options = up.options().clone();
 
-    let out = run_node_async(
-        "monitor-client.js",
-        &[
-            "127.0.0.1",
-            &stat_addr.port().to_string(),
-            "127.0.0.1",
-            &property_addr.port().to_string(),
-        ],
-    )
-    .await;
-    assert!(
-        out.status.success(),
-        "monitor-client.js failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_node_reporter(&up).await;
     let marker = format!("e2e-{run}");
-    let out = run_node_async(
+    run_node_ok(
         "notify-client.js",
-        &["127.0.0.1", &notify_addr.port().to_string(), &marker],
+        &["127.0.0.1", &up.port(NOTIFY), &marker],
     )
     .await;
-    assert!(
-        out.status.success(),
-        "notify-client.js failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let date = read_back(
-        &url,
-        &options,
-        &stat,
-        &property,
-        (query_stat, query_property),
-        deadline,
-    )
-    .await;
+    let date = read_back(&url, &up, deadline).await;
 
     sums_on_the_node(&url, &format!("{}{date}", options.stat.index_prefix), &date).await;
     alarms_in_the_stream(&url, &options.notify.index, &format!("e2e-{run}"), deadline).await;
-    let described = sink.describe().unwrap_or_default();
+    let described = up.sink().describe().unwrap_or_default();
     eprintln!("store: {described}");
     assert!(!described.is_empty(), "the sink identified the node");
 
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(15), running)
-        .await
-        .expect("up stops on shutdown")
-        .expect("task");
+    up.stop().await;
     let http = reqwest::Client::new();
     for path in [
         format!("{url}/{}*", options.stat.index_prefix),
@@ -224,71 +173,36 @@ async fn alarms_in_the_stream(
 
 /// Closes the windows until `MonitorQuery` answers with what the npm reporters sent (the reports
 /// are one-way), checks the numbers and returns the day they are in.
-async fn read_back(
-    url: &str,
-    options: &Options,
-    stat: &std::sync::Arc<aggregate::Aggregator<stat::StatDocuments>>,
-    property: &std::sync::Arc<aggregate::Aggregator<property::PropertyDocuments>>,
-    (query_stat, query_property): (std::net::SocketAddr, std::net::SocketAddr),
-    deadline: tokio::time::Instant,
-) -> String {
+async fn read_back(url: &str, up: &Up, deadline: tokio::time::Instant) -> String {
     // The reports are one-way: close the windows until the node answers with them.
-    let clock = MinuteClock::from_name("UTC").expect("utc");
-    let (mut calls, mut props) = (Vec::new(), Vec::new());
-    let mut date = String::new();
-    while tokio::time::Instant::now() < deadline {
-        let minute = clock.now();
-        date.clone_from(&minute.date);
-        stat.flush(&minute).await;
-        property.flush(&minute).await;
-        for index in [&options.stat.index_prefix, &options.property.index_prefix] {
-            let _ = reqwest::Client::new()
-                .post(format!("{url}/{index}{date}/_refresh"))
-                .send()
-                .await;
-        }
-        calls = monitor_query(
-            query_stat,
-            "tars.tarsquerystat.QueryObj",
-            &date,
-            "Node.Reporter",
-            &["succ_count", "timeout_count", "exce_count", "total_time"],
-            &["slave_name", "interface_name"],
-        )
-        .await;
-        props = monitor_query(
-            query_property,
-            "tars.tarsqueryproperty.QueryObj",
-            &date,
-            "Node.Reporter",
-            &["value"],
-            &["property_name", "policy"],
-        )
-        .await;
-        if !calls.is_empty() && props.len() == 6 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (monitor, options) = (up.monitor(), up.options());
+    let mut rows = Rows::default();
+    poll(
+        Patience::Until(deadline),
+        Duration::from_millis(200),
+        async || {
+            let minute = monitor.flush(&NODE_REPORTER).await;
+            let date = &minute.date;
+            for index in [&options.stat.index_prefix, &options.property.index_prefix] {
+                let _ = reqwest::Client::new()
+                    .post(format!("{url}/{index}{date}/_refresh"))
+                    .send()
+                    .await;
+            }
+            rows = monitor.query(date, &NODE_REPORTER).await;
+            !rows.calls.is_empty() && rows.props.len() == 6
+        },
+    )
+    .await;
     assert_eq!(
-        calls,
-        [(
-            "Test.HelloServer,sayHello".to_owned(),
-            vec![5.0, 2.0, 1.0, 700.0]
-        )],
+        rows.calls,
+        node_reporter_calls(),
         "5 successes (10+20+30+40+600 ms), 2 timeouts, 1 error, through MonitorQuery"
     );
-    let want: Vec<(String, Vec<f64>)> = [
-        ("queue,Avg", 8.0),
-        ("queue,Count", 3.0),
-        ("queue,Distr", 0.0),
-        ("queue,Max", 12.0),
-        ("queue,Min", 4.0),
-        ("queue,Sum", 24.0),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), vec![v]))
-    .collect();
-    assert_eq!(props, want, "values 4, 8, 12 under every policy");
-    date
+    assert_eq!(
+        rows.props,
+        queue_properties(),
+        "values 4, 8, 12 under every policy"
+    );
+    rows.date
 }

@@ -3,26 +3,19 @@
 //! `interop/node/rpc-client.js`, and the Rust client calls a Node server
 //! (`interop/node/rpc-server.js`).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use tars_codec::packet::ret;
 use tars_codec::{Encode, Reader};
-use tars_rpc::{Client, Server, ServerConfig};
-use tarsplane_interop::{Echo, run_node_async, spawn_node_until_ready};
+use tars_rpc::Client;
+use tarsplane_interop::{run_node_async, spawn_echo, spawn_node_until_ready};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_client_calls_a_rust_servant_in_every_mode() {
-    let bound = Server::new(ServerConfig::default())
-        .servant("Test.EchoServer.EchoObj", Arc::new(Echo))
-        .bind("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("bind");
-    let port = bound.local_addr().port().to_string();
     let shutdown = CancellationToken::new();
-    tokio::spawn(bound.run(shutdown.clone()));
+    let port = spawn_echo(shutdown.clone()).await.port().to_string();
 
     let out = run_node_async("rpc-client.js", &["127.0.0.1", &port]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
