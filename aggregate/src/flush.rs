@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sink::{Batch, Sink};
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Minute, MinuteClock};
 use crate::metrics::Metrics;
 use crate::window::Window;
+use stamp::{Minute, MinuteClock};
 
 /// Documents per batch handed to the sink (the sink bounds its queue in bytes; a minute of
 /// 100k keys is cut into batches it can take).

@@ -4,16 +4,21 @@
 //! the [`MonitorQueryServant`] tarsweb reads the aggregates back with. Each service supplies
 //! its key, its merge rule ([`Merge`]) and its document shape ([`Documents`]).
 
-pub mod clock;
 mod config;
+mod daily;
 mod flush;
 mod metrics;
 pub mod monitor;
+mod service;
 mod window;
 
-pub use clock::{Minute, MinuteClock, time_zone};
-pub use config::{Config, Service, boot_id, host_name};
+pub use config::{Config, Service};
+pub use daily::DailyIndex;
 pub use flush::{Aggregator, DOCS_PER_BATCH, DocumentError, Documents, Flush};
 pub use metrics::Metrics;
 pub use monitor::{MonitorQueryServant, QuerySpec};
+pub use service::{MinuteDocuments, MinuteService};
+/// The clock and identity live in `stamp` (log and notify use them without the aggregation
+/// machinery); re-exported for stat and property.
+pub use stamp::{Minute, MinuteClock, boot_id, clock, host_name, time_zone};
 pub use window::{Added, Merge, Window};

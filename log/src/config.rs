@@ -83,7 +83,7 @@ impl Config {
                 ));
             }
         }
-        aggregate::time_zone(&self.time_zone).map_err(|e| format!("log.time_zone: {e}"))?;
+        stamp::time_zone(&self.time_zone).map_err(|e| format!("log.time_zone: {e}"))?;
         sink::validate_index_name(&format!("{}app", self.ship_index_prefix))
             .map_err(|e| format!("log.ship_index_prefix: {e}"))?;
         Ok(())

@@ -31,7 +31,7 @@ pub fn start(
     metrics: Metrics,
 ) -> Result<LogServant, String> {
     config.validate()?;
-    let tz = aggregate::time_zone(&config.time_zone).map_err(|e| format!("log.time_zone: {e}"))?;
+    let tz = stamp::time_zone(&config.time_zone).map_err(|e| format!("log.time_zone: {e}"))?;
     let layout = Layout {
         hourly: config.hourly.clone(),
         log_types: config
@@ -59,7 +59,7 @@ pub fn start(
         (true, Some(sink)) => Some(servant::Shipping {
             sink,
             index_prefix: config.ship_index_prefix.clone(),
-            boot_id: aggregate::boot_id(),
+            boot_id: stamp::boot_id(),
             seq: Arc::default(),
         }),
     };

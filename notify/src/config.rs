@@ -54,7 +54,7 @@ impl Config {
         if self.max_queued == 0 || self.batch_records == 0 {
             return Err("notify.max_queued and notify.batch_records must be > 0".into());
         }
-        aggregate::MinuteClock::from_name(&self.time_zone)
+        stamp::MinuteClock::from_name(&self.time_zone)
             .map_err(|e| format!("notify.time_zone: {e}"))?;
         Ok(())
     }

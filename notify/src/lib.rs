@@ -37,8 +37,7 @@ pub fn start(
     metrics: Metrics,
 ) -> Result<(NotifyServant, NotifyWriter), String> {
     config.validate()?;
-    let tz =
-        aggregate::time_zone(&config.time_zone).map_err(|e| format!("notify.time_zone: {e}"))?;
+    let tz = stamp::time_zone(&config.time_zone).map_err(|e| format!("notify.time_zone: {e}"))?;
     let (tx, rx) = mpsc::channel(config.max_queued);
     let limiter = Arc::new(Limiter::new(RateLimit::parse(&config.rate_limit)));
     let pods = PodNames::from_map(config.pod_names.clone());
@@ -49,11 +48,11 @@ pub fn start(
         index: config.index.clone(),
         tz,
         source_id: if config.source_id.is_empty() {
-            aggregate::host_name()
+            stamp::host_name()
         } else {
             config.source_id.clone()
         },
-        boot_id: aggregate::boot_id(),
+        boot_id: stamp::boot_id(),
         batch_records: config.batch_records,
         metrics,
     };

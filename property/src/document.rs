@@ -1,11 +1,14 @@
 //! The property document (framework facts §5.3): one per policy, K8SFramework's fields in its
 //! order.
 
-use aggregate::{DocumentError, Documents, Flush, Minute};
-use serde_json::json;
-use sink::{Batch, IndexSpec, Op, doc_id};
+use std::sync::Arc;
+
+use aggregate::{Aggregator, DailyIndex, DocumentError, Documents, Flush, Minute, MinuteDocuments};
+use serde_json::{Value, json};
+use sink::{Batch, Op};
 use tars_rpc::interfaces::property::StatPropMsgHead;
 
+use crate::report::PropertyServant;
 use crate::value::PropertyValue;
 
 /// Every field a monitor query may filter or group on.
@@ -29,30 +32,31 @@ pub const NUMBER_FIELDS: &[&str] = &["f_timestamp", "value"];
 /// Writes property documents.
 #[derive(Debug, Clone)]
 pub struct PropertyDocuments {
-    /// Index prefix (`tars_property_`).
-    pub index_prefix: String,
-    /// This replica's identity: part of the ids, so replicas never overwrite each other.
-    pub source_id: String,
-    /// Distinguishes this process's documents from an earlier run's for the same minute.
-    pub boot_id: [u8; 8],
+    /// The daily index and the identity parts of the ids.
+    pub daily: DailyIndex,
 }
 
-impl PropertyDocuments {
-    /// The index template and lifecycle policy.
-    pub fn index_spec(&self, delete_after: &str) -> IndexSpec {
+impl MinuteDocuments for PropertyDocuments {
+    type Servant = PropertyServant;
+    const QUERY_FIELDS: &'static [&'static str] = QUERY_FIELDS;
+    const SUM_FIELDS: &'static [&'static str] = NUMBER_FIELDS;
+
+    fn new(daily: DailyIndex) -> Self {
+        Self { daily }
+    }
+
+    fn mappings() -> Value {
         let mut properties = serde_json::Map::new();
         for f in QUERY_FIELDS {
             properties.insert((*f).into(), json!({ "type": "keyword" }));
         }
         properties.insert("f_timestamp".into(), json!({ "type": "long" }));
         properties.insert("value".into(), json!({ "type": "double" }));
-        IndexSpec {
-            name: self.index_prefix.clone(),
-            patterns: vec![format!("{}*", self.index_prefix)],
-            delete_after: delete_after.into(),
-            data_stream: false,
-            mappings: Some(json!({ "properties": properties })),
-        }
+        json!({ "properties": properties })
+    }
+
+    fn servant(aggregator: Arc<Aggregator<Self>>) -> PropertyServant {
+        PropertyServant::new(aggregator)
     }
 }
 
@@ -60,7 +64,7 @@ impl Documents for PropertyDocuments {
     type Value = PropertyValue;
 
     fn index(&self, minute: &Minute) -> String {
-        format!("{}{}", self.index_prefix, minute.date)
+        self.daily.index(minute)
     }
 
     fn write(
@@ -74,15 +78,7 @@ impl Documents for PropertyDocuments {
         let minute = flush.minute;
         let index = flush.index;
         for (policy, aggregate) in &value.policies {
-            let id = doc_id(&[
-                self.source_id.as_bytes(),
-                &self.boot_id,
-                &flush.seq.to_le_bytes(),
-                minute.date.as_bytes(),
-                minute.tflag.as_bytes(),
-                key,
-                policy,
-            ]);
+            let id = self.daily.doc_id(flush, key, Some(policy));
             batch.push(Op::Index, index, id.as_str(), |d| {
                 d.int("f_timestamp", flush.flushed_at)
                     .str("f_date", &minute.date)

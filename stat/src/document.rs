@@ -1,11 +1,14 @@
 //! The stat document (framework facts §5.2): K8SFramework's fields, in its order, with proper
 //! JSON escaping and a deterministic id.
 
-use aggregate::{DocumentError, Documents, Flush, Minute};
-use serde_json::json;
-use sink::{Batch, IndexSpec, Op, doc_id};
+use std::sync::Arc;
+
+use aggregate::{Aggregator, DailyIndex, DocumentError, Documents, Flush, Minute, MinuteDocuments};
+use serde_json::{Value, json};
+use sink::{Batch, Op};
 use tars_rpc::interfaces::stat::StatMicMsgHead;
 
+use crate::report::StatServant;
 use crate::value::StatValue;
 
 /// Text fields of the document (keywords in the index template; usable in monitor queries).
@@ -65,19 +68,22 @@ pub const QUERY_FIELDS: &[&str] = &[
 /// Writes stat documents.
 #[derive(Debug, Clone)]
 pub struct StatDocuments {
-    /// Index prefix (`tars_stat_`); the daily index is the prefix and `YYYYMMDD`.
-    pub index_prefix: String,
-    /// This replica's identity (`source_id`): queries sum across replicas.
-    pub source_id: String,
-    /// Distinguishes this process's documents from an earlier run's for the same minute, so a
-    /// restart within a minute does not overwrite what was written before it.
-    pub boot_id: [u8; 8],
+    /// The daily index and the identity parts of the ids.
+    pub daily: DailyIndex,
 }
 
-impl StatDocuments {
-    /// The index template and lifecycle policy (K8SFramework's, plus mappings so that text
-    /// fields are keywords and counters numbers).
-    pub fn index_spec(&self, delete_after: &str) -> IndexSpec {
+impl MinuteDocuments for StatDocuments {
+    type Servant = StatServant;
+    const QUERY_FIELDS: &'static [&'static str] = QUERY_FIELDS;
+    const SUM_FIELDS: &'static [&'static str] = NUMBER_FIELDS;
+
+    fn new(daily: DailyIndex) -> Self {
+        Self { daily }
+    }
+
+    /// K8SFramework's template plus mappings, so that text fields are keywords and counters
+    /// numbers.
+    fn mappings() -> Value {
         let mut properties = serde_json::Map::new();
         for f in TEXT_FIELDS {
             properties.insert((*f).into(), json!({ "type": "keyword" }));
@@ -85,13 +91,11 @@ impl StatDocuments {
         for f in NUMBER_FIELDS {
             properties.insert((*f).into(), json!({ "type": "long" }));
         }
-        IndexSpec {
-            name: self.index_prefix.clone(),
-            patterns: vec![format!("{}*", self.index_prefix)],
-            delete_after: delete_after.into(),
-            data_stream: false,
-            mappings: Some(json!({ "properties": properties })),
-        }
+        json!({ "properties": properties })
+    }
+
+    fn servant(aggregator: Arc<Aggregator<Self>>) -> StatServant {
+        StatServant::new(aggregator)
     }
 }
 
@@ -99,7 +103,7 @@ impl Documents for StatDocuments {
     type Value = StatValue;
 
     fn index(&self, minute: &Minute) -> String {
-        format!("{}{}", self.index_prefix, minute.date)
+        self.daily.index(minute)
     }
 
     fn write(
@@ -112,16 +116,9 @@ impl Documents for StatDocuments {
         let head: StatMicMsgHead<'_> = tars_codec::from_slice(key)?;
         let minute = flush.minute;
         let index = flush.index;
-        let id = doc_id(&[
-            self.source_id.as_bytes(),
-            &self.boot_id,
-            &flush.seq.to_le_bytes(),
-            minute.date.as_bytes(),
-            minute.tflag.as_bytes(),
-            key,
-        ]);
+        let id = self.daily.doc_id(flush, key, None);
         batch.push(Op::Index, index, id.as_str(), |d| {
-            d.str("source_id", &self.source_id)
+            d.str("source_id", &self.daily.source_id)
                 .int("f_timestamp", flush.flushed_at)
                 .str("f_date", &minute.date)
                 .str("f_tflag", &minute.tflag)
