@@ -177,6 +177,27 @@ pub(crate) async fn detect(client: &Client, config: &EsConfig) -> Result<Backend
     })
 }
 
+/// [`detect`], then says what it found: the metric, and a log line (a warning when nothing will
+/// delete old indices).
+pub(crate) async fn identify(
+    client: &Client,
+    config: &EsConfig,
+    metrics: &crate::Metrics,
+) -> Result<Backend> {
+    let backend = detect(client, config).await?;
+    metrics.backend_found(&backend);
+    if let Lifecycle::Off(why) = &backend.lifecycle {
+        tracing::warn!(
+            message = "Index lifecycle is off: old indices are not deleted by tarsplane; documents are still written.",
+            backend = %backend,
+            reason = %why
+        );
+    } else {
+        tracing::info!(message = "Connected to the document store.", backend = %backend);
+    }
+    Ok(backend)
+}
+
 /// `GET /_ilm/status` or `GET /_plugins/_ism/policies`: present, absent (400 "no handler",
 /// 404 without an index error) or not permitted (401/403).
 async fn probe_lifecycle(client: &Client, flavour: Flavour) -> Result<Lifecycle> {

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bulk::{ItemFate, classify, is_retriable};
 use super::client::Client;
-use super::lifecycle::{self, Backend, Lifecycle};
+use super::lifecycle::{self, Backend};
 use crate::ack::{Settled, Tracker};
 use crate::config::{EsConfig, FullPolicy};
 use crate::dead_letter::DeadLetter;
@@ -113,20 +113,7 @@ impl Shared {
     /// attempt).
     pub(crate) async fn backend(&self) -> crate::Result<Backend> {
         self.backend
-            .get_or_try_init(|| async {
-                let backend = lifecycle::detect(&self.client, &self.config).await?;
-                self.metrics.backend_found(&backend);
-                if let Lifecycle::Off(why) = &backend.lifecycle {
-                    tracing::warn!(
-                        message = "Index lifecycle is off: old indices are not deleted by tarsplane; documents are still written.",
-                        backend = %backend,
-                        reason = %why
-                    );
-                } else {
-                    tracing::info!(message = "Connected to the document store.", backend = %backend);
-                }
-                Ok(backend)
-            })
+            .get_or_try_init(|| lifecycle::identify(&self.client, &self.config, &self.metrics))
             .await
             .cloned()
     }
