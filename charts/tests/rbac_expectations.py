@@ -1,5 +1,5 @@
 """What each of the chart's service accounts may do, shared by the text check of the rendered
-RBAC (test_chart.py) and the check against a real API server (test_chart_cluster.py).
+RBAC (test_chart.py) and the check against a real API server (test_cluster_crds.py, test_cluster_rbac.py).
 
 A permission is (apiGroup, resource[/subresource], verb, resourceName or '*'), in the release
 namespace; nothing is granted anywhere else.

@@ -5,7 +5,7 @@ sets; every rendered object is validated with kubernetes-validate (strict) again
 Kubernetes version it bundles from 1.25 on; sample custom resources are validated against the
 chart's CRD schemas with jsonschema; the TOML files are parsed and checked against the Rust
 config structs; RBAC, Services and ports are compared with what each service needs and with
-K8SFramework's names (shared/spec/framework-facts.md §2). test_chart_cluster.py checks the
+K8SFramework's names (shared/spec/framework-facts.md §2). test_cluster_crds.py and test_cluster_rbac.py check the
 CRDs, samples and RBAC against a real API server when KUBECONFIG names one.
 """
 
@@ -553,7 +553,7 @@ def permissions(docs) -> dict[str, set]:
     return granted
 
 
-# The expected permissions (rbac_expectations.py) are shared with test_chart_cluster.py, which
+# The expected permissions (rbac_expectations.py) are shared with test_cluster_rbac.py, which
 # checks them against a real API server with SubjectAccessReviews.
 @pytest.mark.parametrize("name, reconciler", RBAC_CASES)
 def test_rbac_is_exactly_what_each_service_needs(name, reconciler):

@@ -9,7 +9,7 @@
 //! They run whatever `KUBECONFIG` says: each builds its own client of the fake. What they drive
 //! (outages, version expiry, bookmarks on demand, objects written with a chosen `status` or
 //! failing validation) has no equivalent on a real API server; the behaviours that do are
-//! checked against both in `kube_conformance.rs`.
+//! checked against both in `kube_conformance/`.
 
 use std::fmt::Debug;
 use std::net::{Ipv4Addr, SocketAddr};
