@@ -90,15 +90,20 @@ impl IndexSpec {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bodies_match_the_framework_shapes() {
-        let spec = IndexSpec {
+    /// Notify's family: a data stream, deleted after 3 days.
+    fn notify_stream() -> IndexSpec {
+        IndexSpec {
             name: "tars_notify_".into(),
             patterns: vec!["tars_notify_".into()],
             delete_after: "3d".into(),
             data_stream: true,
             mappings: None,
-        };
+        }
+    }
+
+    #[test]
+    fn bodies_match_the_framework_shapes() {
+        let spec = notify_stream();
         assert_eq!(
             spec.ilm_policy_body()["policy"]["phases"]["delete"]["min_age"],
             "3d"
@@ -118,13 +123,7 @@ mod tests {
 
     #[test]
     fn ism_policy_deletes_at_the_same_age_and_attaches_by_pattern() {
-        let spec = IndexSpec {
-            name: "tars_notify_".into(),
-            patterns: vec!["tars_notify_".into()],
-            delete_after: "3d".into(),
-            data_stream: true,
-            mappings: None,
-        };
+        let spec = notify_stream();
         let p = &spec.ism_policy_body()["policy"];
         assert_eq!(p["default_state"], "live");
         assert_eq!(
