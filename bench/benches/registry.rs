@@ -63,8 +63,13 @@ fn servant(n: usize) -> QueryServant {
     let shutdown = tokio_util::sync::CancellationToken::new();
     rt.block_on(async {
         let building = tokio::spawn(builder.run(shutdown.clone()));
-        feed.listed(Kind::Endpoint, objects(n).into_iter().map(Ok))
-            .await;
+        feed.listed(
+            Kind::Endpoint,
+            objects(n)
+                .into_iter()
+                .map(Ok::<_, registry::model::InvalidObject>),
+        )
+        .await;
         while registry.snapshot().servers() < n {
             tokio::task::yield_now().await;
         }

@@ -41,3 +41,56 @@ pub mod registry_fixture {
         out
     }
 }
+
+pub mod config_fixture {
+    //! Generated TConfigs for the config benchmarks: `n` objects over `n / 5` servers of app
+    //! `Bench`, each server with four server-level files (`f0.conf`..`f3.conf`, ~200 bytes of
+    //! `TC_Config` text) and a pod-level `f0.conf` for pod 1.
+
+    use std::fmt::Write as _;
+
+    /// The file every benchmark loads: server `Server7`, `f0.conf`, as pod 1.
+    pub const SERVER: &str = "Server7";
+    /// The file loaded.
+    pub const FILE: &str = "f0.conf";
+    /// The caller: pod 1 of `Bench.Server7`.
+    pub const HOST: &str = "bench-server7-1.bench-server7";
+
+    fn content(server: usize, file: usize, pod: bool) -> String {
+        let mut text = format!("<bench>\n  server = Server{server}\n  file = f{file}.conf\n");
+        if pod {
+            text.push_str("  pod = 1\n");
+        }
+        for k in 0..5 {
+            let _ = writeln!(text, "  key{k} = value {k} of a typical configuration line");
+        }
+        text.push_str("</bench>\n");
+        text
+    }
+
+    /// TConfig `i` as JSON.
+    pub fn tconfig(i: usize) -> serde_json::Value {
+        let (server, slot) = (i / 5, i % 5);
+        let (file, seq) = if slot == 4 { (0, "1") } else { (slot, "m") };
+        serde_json::json!({
+            "apiVersion": "k8s.tars.io/v1beta3",
+            "kind": "TConfig",
+            "metadata": {"name": format!("bench-server{server}-f{file}-{seq}"), "namespace": "tars"},
+            "app": "Bench",
+            "server": format!("Server{server}"),
+            "configName": format!("f{file}.conf"),
+            "podSeq": seq,
+            "activated": true,
+            "configContent": content(server, file, seq != "m"),
+        })
+    }
+
+    /// `n` TConfigs as a YAML file (JSON documents are YAML).
+    pub fn yaml(n: usize) -> String {
+        let mut out = String::new();
+        for i in 0..n {
+            let _ = writeln!(out, "---\n{}", tconfig(i));
+        }
+        out
+    }
+}

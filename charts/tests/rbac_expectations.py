@@ -26,6 +26,17 @@ REGISTRY_RECONCILER = (
     | expand("coordination.k8s.io", ["leases"], ["get", "update"], LEASE)
 )
 NOTIFY = expand("", ["pods"], ["list", "watch"])
+# K8SFramework's tarsconfig Role (framework next §1.2): the same in both modes.
+CONFIG = (expand("k8s.tars.io", ["tconfigs"], ["get", "list", "watch"])
+          | expand("", ["pods"], ["get", "list", "watch"]))
+
+# The values key of each service that is not keyed by its name (`config` holds the TOML overrides).
+VALUES_KEY = {"config": "configServer"}
+
+
+def values_of(values: dict, service: str) -> dict:
+    """The values of one service in a value set."""
+    return values.get(VALUES_KEY.get(service, service), {})
 
 # The value sets (names in test_chart.VALUE_SETS) whose RBAC is checked, and whether the
 # registry's reconciler is on in each.
@@ -44,9 +55,10 @@ def expected_permissions(values: dict, reconciler: bool, services) -> dict[str, 
     needs = {
         "registry": REGISTRY_ALWAYS | (REGISTRY_RECONCILER if reconciler else set()),
         "notify": NOTIFY,
+        "config": CONFIG,
     }
     return {
         f"{RELEASE}-{service}": set(needs.get(service, set()))
         for service in services
-        if values.get(service, {}).get("enabled", True)
+        if values_of(values, service).get("enabled", True)
     }

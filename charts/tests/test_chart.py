@@ -5,8 +5,9 @@ sets; every rendered object is validated with kubernetes-validate (strict) again
 Kubernetes version it bundles from 1.25 on; sample custom resources are validated against the
 chart's CRD schemas with jsonschema; the TOML files are parsed and checked against the Rust
 config structs; RBAC, Services and ports are compared with what each service needs and with
-K8SFramework's names (shared/spec/framework-facts.md §2). test_cluster_crds.py and test_cluster_rbac.py check the
-CRDs, samples and RBAC against a real API server when KUBECONFIG names one.
+K8SFramework's names (shared/spec/framework-facts.md §2, shared/spec/framework-next.md §1.2).
+test_cluster_crds.py and test_cluster_rbac.py check the CRDs, samples and RBAC against a real
+API server when KUBECONFIG names one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 from packaging.version import Version
-from rbac_expectations import LEASE, RBAC_CASES, RELEASE, expected_permissions
+from rbac_expectations import LEASE, RBAC_CASES, RELEASE, expected_permissions, values_of
 
 try:
     import tomllib
@@ -39,7 +40,8 @@ REPO = Path(__file__).resolve().parents[2]
 NAMESPACE = "tars"
 ADMIN_PORT = 9100
 
-# Services, ports and objects as K8SFramework names them (framework facts §2).
+# Services, ports and objects as K8SFramework names them (framework facts §2; tarsconfig:
+# framework next §1.2).
 K8SFRAMEWORK_SERVICES = {
     "registry": ("tars-tarsregistry", {"queryobj": 17890, "registryobj": 17891}),
     "stat": ("tars-tarsstat", {"statobj": 17000}),
@@ -48,6 +50,7 @@ K8SFRAMEWORK_SERVICES = {
     "log": ("tars-tarslog", {"logobj": 12111}),
     "querystat": ("tars-tarsquerystat", {"queryobj": 16000}),
     "queryproperty": ("tars-tarsqueryproperty", {"queryobj": 15000}),
+    "config": ("tars-tarsconfig", {"configobj": 11111}),
 }
 FRAMEWORK_OBJECTS = {
     "tars.tarsstat.StatObj": ("stat", 17000),
@@ -56,9 +59,12 @@ FRAMEWORK_OBJECTS = {
     "tars.tarslog.LogObj": ("log", 12111),
     "tars.tarsquerystat.QueryObj": ("querystat", 16000),
     "tars.tarsqueryproperty.QueryObj": ("queryproperty", 15000),
+    "tars.tarsconfig.ConfigObj": ("config", 11111),
 }
 SERVICES = list(K8SFRAMEWORK_SERVICES)
 STORE_SERVICES = {"stat", "property", "notify", "querystat", "queryproperty"}
+# The services that use the Kubernetes API (a token, the namespace in their TOML file).
+KUBE_SERVICES = {"registry", "notify", "config"}
 
 # Value sets rendered by every structural test.
 VALUE_SETS = {
@@ -102,12 +108,15 @@ VALUE_SETS = {
                 "routes": {"Legacy.Gateway.Obj": [{"host": "10.0.0.1", "port": 9000}]},
             },
             "sink": {"elasticsearch": {"max_bulk_docs": 5000, "spool": {"fsync": False}}},
+            "config": {"stale_after_secs": 90, "max_content_bytes": 2000000},
         },
+        "configServer": {"replicas": 3, "podLabels": {"team": "platform"}},
     },
     "replace-partial": {
         "mode": "replace",
         "log": {"enabled": False},
         "notify": {"enabled": False},
+        "configServer": {"enabled": False},
         "crds": {"install": False},
     },
     "standalone-without-crds": {"crds": {"install": False}},
@@ -280,6 +289,7 @@ CRD_NAMES = {
     "TEndpoint": "tendpoints.k8s.tars.io",
     "TTemplate": "ttemplates.k8s.tars.io",
     "TFrameworkConfig": "tframeworkconfigs.k8s.tars.io",
+    "TConfig": "tconfigs.k8s.tars.io",
 }
 
 
@@ -400,6 +410,23 @@ BROKEN = [
     ("TFrameworkConfig", lambda o: o["recordLimit"].update(texitedPod=5), "recordLimit 10..100"),
     ("TFrameworkConfig", lambda o: o["expand"].update(n=1), "expand values are strings"),
     ("TFrameworkConfig", lambda o: o.update(spec={}), "no spec"),
+    ("TConfig", lambda o: o.pop("app"), "tconfig app required"),
+    ("TConfig", lambda o: o.pop("configName"), "configName required"),
+    ("TConfig", lambda o: o.pop("configContent"), "configContent required"),
+    ("TConfig", lambda o: o.update(app="9Test"), "tconfig app starts with a letter"),
+    ("TConfig", lambda o: o.update(server="Hello-Server"), "tconfig server letters and digits"),
+    ("TConfig", lambda o: o.update(configName="hello.conf."), "configName ends alphanumeric"),
+    ("TConfig", lambda o: o.update(configName="a/b.conf"), "configName no slash"),
+    ("TConfig", lambda o: o.update(configName="c" * 64), "configName at most 63"),
+    ("TConfig", lambda o: o.update(configContent="x" * 1560001), "configContent <= 1560000"),
+    ("TConfig", lambda o: o.update(podSeq="100"), "podSeq m or 0..99"),
+    ("TConfig", lambda o: o.update(podSeq="01"), "podSeq no leading zero"),
+    ("TConfig", lambda o: o.update(podSeq=1), "podSeq is a string"),
+    ("TConfig", lambda o: o.update(activated="yes"), "activated bool"),
+    ("TConfig", lambda o: o.update(version="V1"), "version lower case"),
+    ("TConfig", lambda o: o.update(updatePerson="p" * 101), "updatePerson at most 100"),
+    ("TConfig", lambda o: o.update(updateReason="r" * 1601), "updateReason at most 1600"),
+    ("TConfig", lambda o: o.update(spec={"app": "Test"}), "tconfig has no spec"),
 ]
 
 
@@ -495,6 +522,11 @@ def test_crd_defaults_are_k8sframeworks():
         "upChain.*.[].isTcp": True,
         "expand": {},
     }
+    assert all_defaults(openapi_schema(found["TConfig"])) == {
+        "server": "",
+        "podSeq": "m",
+        "activated": True,
+    }
 
 
 def test_preserve_unknown_fields_only_where_the_shape_is_open():
@@ -511,6 +543,7 @@ def test_preserve_unknown_fields_only_where_the_shape_is_open():
     assert preserved(openapi_schema(found["TEndpoint"])) == ["status.pods.[].containerStatuses.[]"]
     assert preserved(openapi_schema(found["TTemplate"])) == []
     assert preserved(openapi_schema(found["TFrameworkConfig"])) == []
+    assert preserved(openapi_schema(found["TConfig"])) == []
 
 
 def test_tendpoint_schema_keeps_every_field_the_registry_reads():
@@ -527,6 +560,24 @@ def test_tendpoint_schema_keeps_every_field_the_registry_reads():
         schema_at(schema, path)
     upchain = openapi_schema(crds(render({}))["TFrameworkConfig"])["properties"]["upChain"]
     assert set(upchain["additionalProperties"]["items"]["properties"]) == {"host", "port", "timeout", "isTcp"}
+
+
+def test_tconfig_schema_is_the_top_level_fields_of_framework_next():
+    """framework next §1.3: no spec or status, these fields and no others, three required."""
+    schema = openapi_schema(crds(render({}))["TConfig"])
+    assert set(schema["properties"]) == {
+        "app", "server", "configName", "configContent", "podSeq", "updateTime", "updatePerson",
+        "updateReason", "activated", "version"}
+    assert set(schema["required"]) == {"app", "configName", "configContent"}
+    assert schema["properties"]["configContent"]["maxLength"] == 1560000
+    assert schema["properties"]["updateTime"]["format"] == "date-time"
+    validator = validator_for("TConfig")
+    sample = load_samples()["TConfig"][0]
+    for seq in ["m", "0", "1", "9", "10", "99"]:
+        assert not list(validator.iter_errors({**sample, "podSeq": seq})), seq
+    for name in ["a", "hello.conf", "Hello_World-1.conf", "0.json"]:
+        assert not list(validator.iter_errors({**sample, "configName": name})), name
+    assert not list(validator.iter_errors({**sample, "server": ""})), "app-level file"
 
 
 # --------------------------------------------------------------------------------------------
@@ -578,10 +629,10 @@ def test_custom_lease_name_is_the_one_the_role_allows():
 
 
 @pytest.mark.parametrize("name", ["defaults", "replace"])
-def test_only_registry_and_notify_get_an_api_token(name):
+def test_only_registry_notify_and_config_get_an_api_token(name):
     docs = render(VALUE_SETS[name])
     for service in SERVICES:
-        needs = service in {"registry", "notify"}
+        needs = service in KUBE_SERVICES
         sa = one(docs, "ServiceAccount", f"{RELEASE}-{service}")
         pod = workload(docs, service)["spec"]["template"]["spec"]
         assert sa["automountServiceAccountToken"] is needs, service
@@ -617,10 +668,11 @@ def test_services_use_k8sframework_names_and_ports(name):
 def test_disabled_services_render_nothing():
     docs = render(VALUE_SETS["replace-partial"])
     names = {d["metadata"]["name"] for d in docs}
-    assert "tars-tarslog" not in names and "tars-tarsnotify" not in names
-    assert not any(n.startswith(f"{RELEASE}-log") or n.startswith(f"{RELEASE}-notify") for n in names)
+    assert not {"tars-tarslog", "tars-tarsnotify", "tars-tarsconfig"} & names
+    assert not any(n.startswith((f"{RELEASE}-log", f"{RELEASE}-notify", f"{RELEASE}-config"))
+                   for n in names)
     routes = config_of(docs, "registry")["registry"]["routes"]
-    assert "tars.tarslog.LogObj" not in routes and "tars.tarsnotify.NotifyObj" not in routes
+    assert not {"tars.tarslog.LogObj", "tars.tarsnotify.NotifyObj", "tars.tarsconfig.ConfigObj"} & set(routes)
     assert "tars.tarsstat.StatObj" in routes
 
 
@@ -666,16 +718,56 @@ def test_registry_pod_name_replicas_anti_affinity_and_pdb():
         "preferredDuringSchedulingIgnoredDuringExecution"]
     assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
     assert term["podAffinityTerm"]["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
-    (pdb,) = find(docs, "PodDisruptionBudget")
-    assert pdb["apiVersion"] == "policy/v1" and pdb["metadata"]["name"] == f"{RELEASE}-registry"
+    pdb = one(docs, "PodDisruptionBudget", f"{RELEASE}-registry")
+    assert pdb["apiVersion"] == "policy/v1"
     assert pdb["spec"] == {"minAvailable": 1, "selector": deployment["spec"]["selector"]}
+    pdbs = {p["metadata"]["name"] for p in find(docs, "PodDisruptionBudget")}
+    assert pdbs == {f"{RELEASE}-registry", f"{RELEASE}-config"}, "the services with 2 replicas"
 
 
 def test_single_registry_has_no_pdb_and_more_replicas_get_one():
-    assert not find(render(VALUE_SETS["registry-1"]), "PodDisruptionBudget")
+    pdbs = {p["metadata"]["name"] for p in find(render(VALUE_SETS["registry-1"]), "PodDisruptionBudget")}
+    assert pdbs == {f"{RELEASE}-config"}
     pdbs = {p["metadata"]["name"] for p in find(render(VALUE_SETS["everything"]), "PodDisruptionBudget")}
-    assert pdbs == {f"{RELEASE}-registry", f"{RELEASE}-stat"}
-    assert not find(render({"registry": {"pdb": {"enabled": False}}}), "PodDisruptionBudget")
+    assert pdbs == {f"{RELEASE}-registry", f"{RELEASE}-stat", f"{RELEASE}-config"}
+    off = render({"registry": {"pdb": {"enabled": False}}, "configServer": {"pdb": {"enabled": False}}})
+    assert not find(off, "PodDisruptionBudget")
+    assert not find(render({"configServer": {"replicas": 1}}), "PodDisruptionBudget", f"{RELEASE}-config")
+
+
+@pytest.mark.parametrize("name", ["defaults", "replace", "replace-with-reconciler"])
+def test_config_service_runs_in_every_mode_with_two_replicas_spread_over_nodes(name):
+    """The config service replaces K8SFramework's tarsconfig in replace mode too (only the CRD
+    is K8SFramework's there); like the registry it answers from a watch cache, so it runs two
+    replicas that prefer different nodes, under a PodDisruptionBudget."""
+    docs = render(VALUE_SETS[name])
+    deployment = workload(docs, "config")
+    assert deployment["spec"]["replicas"] == 2
+    pod = deployment["spec"]["template"]["spec"]
+    (term,) = pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert term["podAffinityTerm"]["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    assert deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "config"
+    assert one(docs, "PodDisruptionBudget", f"{RELEASE}-config")["spec"]["minAvailable"] == 1
+    assert set(env_of(docs, "config")) == {"RUST_LOG"}, "no PodName (no Lease), no credentials"
+    assert container(docs, "config")["name"] == "config"
+    cfg = config_of(docs, "config")
+    assert cfg["kubernetes_namespace"] == NAMESPACE
+    assert cfg["config"] == {"source": "kubernetes"}
+    assert not {"sink", "registry", "stat", "notify"} & set(cfg)
+    assert one(docs, "Service", "tars-tarsconfig")["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_config_service_values_are_under_config_server():
+    """`config` holds the TOML overrides, so the service's own values are `configServer`."""
+    docs = render(VALUE_SETS["everything"])
+    deployment = workload(docs, "config")
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["spec"]["template"]["metadata"]["labels"]["team"] == "platform"
+    assert config_of(docs, "config")["config"] == {
+        "source": "kubernetes", "stale_after_secs": 90, "max_content_bytes": 2000000}
+    assert isinstance(config_of(docs, "config")["config"]["max_content_bytes"], int)
+    assert values_of(VALUE_SETS["everything"], "config") is VALUE_SETS["everything"]["configServer"]
 
 
 def test_explicit_affinity_replaces_the_default():
@@ -766,6 +858,7 @@ STRUCTS = {
     ("registry",): ("registry/src/config.rs", "Config"),
     ("registry", "reconciler"): ("registry/src/config.rs", "ReconcilerConfig"),
     ("admin",): ("tarsplane/src/admin.rs", "AdminConfig"),
+    ("config",): ("config/src/config.rs", "Config"),
 }
 # Maps whose keys are data (object ids, IPs, roll types), and what their values are.
 FREE_MAPS = {
@@ -857,6 +950,7 @@ def test_config_per_mode_and_namespace():
         registry = config_of(render(VALUE_SETS[name]), "registry")
         assert registry["registry"]["source"] == "kubernetes"
         assert registry["registry"]["reconciler"]["enabled"] is enabled
+        assert config_of(render(VALUE_SETS[name]), "config")["config"]["source"] == "kubernetes"
     docs = render({})
     for service in SERVICES:
         cfg = config_of(docs, service)
@@ -864,7 +958,7 @@ def test_config_per_mode_and_namespace():
         assert cfg["admin"] == {"listen": "0.0.0.0:9100"}
         assert cfg["log_format"] == "text"
         # Only the services that use the API are given the namespace.
-        assert cfg.get("kubernetes_namespace") == (NAMESPACE if service in {"registry", "notify"} else None)
+        assert cfg.get("kubernetes_namespace") == (NAMESPACE if service in KUBE_SERVICES else None)
         assert ("sink" in cfg) == (service in STORE_SERVICES), service
     assert config_of(docs, "stat")["stat"]["index_prefix"] == f"{NAMESPACE}_stat_"
     assert config_of(docs, "querystat")["stat"]["index_prefix"] == f"{NAMESPACE}_stat_"
@@ -1001,6 +1095,13 @@ def test_credential_combinations_the_binary_refuses_fail_at_render(chart, es, me
         {"config": {"log": {"log_types": {"weekly": ["A.B.c"]}}}},
         {"config": {"registry": {"routes": {"A.B": [{"host": "h", "port": 1}]}}}},
         {"config": {"stat": {"shards": 0}}},
+        {"configServer": {"replicas": "two"}},
+        {"configServer": {"reconciler": {"enabled": True}}},
+        {"config": {"config": {"source": "file"}}},
+        {"config": {"config": {"file": "config.yaml"}}},
+        {"config": {"config": {"stale_after_sec": 60}}},
+        {"config": {"config": {"max_content_bytes": 5000000}}},
+        {"config": {"config": {"probe_interval_ms": 0}}},
         {"grafana": {"dashboard": {"enabled": "yes"}}},
         {"listenAddress": "localhost"},
     ],

@@ -51,7 +51,7 @@ def installed_crds(cluster) -> dict:
 
         def established(path=path):
             got = cluster.expect(cluster.kube.request("GET", path), 200, what=f"GET {path}").body
-            conditions = {c["type"]: c for c in got.get("status", {}).get("conditions", [])}
+            conditions = {c["type"]: c for c in (got.get("status") or {}).get("conditions") or []}
             refused = conditions.get("NamesAccepted", {})
             assert refused.get("status") != "False", cluster.said(f"{path}: {refused}")
             if conditions.get("Established", {}).get("status") == "True":

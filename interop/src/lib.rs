@@ -1,13 +1,15 @@
 //! Helpers for the interop tests: real third-party TARS clients (the npm peers in
 //! `interop/node`, TarsGo in `interop/go`, `TarsJava` in `interop/java`) against tarsplane.
 //!
-//! - [`node`]: running the npm scripts;
+//! - [`node`]: running the npm scripts; [`go`] and [`java`]: the built TarsGo and `TarsJava`
+//!   programs;
 //! - [`echo`]: the Rust echo servant the clients call;
 //! - [`plane`]: `tarsplane up` in process, its objects by name, its store and aggregators;
 //! - [`registry`]: the registry file the tests serve and what lookups must answer for it;
 //! - [`monitor`]: reading stat and property back through `MonitorQuery`;
 //! - [`child`]: a client program that prints one JSON line and waits on its stdin;
-//! - [`poll`]: waiting for what arrives asynchronously.
+//! - [`poll`]: waiting for what arrives asynchronously;
+//! - [`recorder`]: a recording proxy in front of one object (what a client put on the wire).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,10 +23,13 @@ use tars_rpc::interfaces::monitor::{
 
 pub mod child;
 pub mod echo;
+pub mod go;
+pub mod java;
 pub mod monitor;
 pub mod node;
 pub mod plane;
 pub mod poll;
+pub mod recorder;
 pub mod registry;
 
 pub use echo::{ECHO, Echo, spawn_echo};

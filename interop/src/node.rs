@@ -34,8 +34,9 @@ pub fn run_node(script: &str, args: &[&str]) -> Output {
 pub fn installed_node_dir() -> PathBuf {
     let dir = node_dir();
     assert!(
-        dir.join("node_modules/@tars/rpc").is_dir()
-            && dir.join("node_modules/@tars/stream").is_dir(),
+        ["rpc", "stream", "config"]
+            .iter()
+            .all(|p| dir.join("node_modules/@tars").join(p).is_dir()),
         "npm packages missing: run `scripts/test` (or `npm ci` in {})",
         dir.display()
     );

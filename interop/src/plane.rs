@@ -32,6 +32,8 @@ pub const PROPERTY: &str = "tars.tarsproperty.PropertyObj";
 pub const NOTIFY: &str = "tars.tarsnotify.NotifyObj";
 /// The log service's object.
 pub const LOG: &str = "tars.tarslog.LogObj";
+/// The config service's object.
+pub const CONFIG: &str = "tars.tarsconfig.ConfigObj";
 
 /// A running `tarsplane up` and what a test reads from it. Dropping it cancels the shutdown
 /// token without waiting.
@@ -41,6 +43,7 @@ pub struct Up {
     options: Options,
     echo: Option<SocketAddr>,
     served: Vec<(String, SocketAddr)>,
+    admin: Option<SocketAddr>,
     sink: Option<Sink>,
     stat: Option<Arc<Aggregator<StatDocuments>>>,
     property: Option<Arc<Aggregator<PropertyDocuments>>>,
@@ -56,7 +59,17 @@ impl Up {
     ///
     /// When it cannot start (a test helper).
     pub async fn start(configure: impl FnOnce(&mut Options)) -> Self {
-        Self::launch(false, configure).await
+        Self::launch(false, &[], configure).await
+    }
+
+    /// [`Up::start`] with `files` (`(name, text)`) written into the data directory first, e.g.
+    /// the config service's `config.yaml`.
+    ///
+    /// # Panics
+    ///
+    /// When a file cannot be written or it cannot start (a test helper).
+    pub async fn with_files(files: &[(&str, &str)], configure: impl FnOnce(&mut Options)) -> Self {
+        Self::launch(false, files, configure).await
     }
 
     /// [`Up::start`] with the echo servant ([`crate::Echo`]) on its own port and the registry
@@ -67,10 +80,14 @@ impl Up {
     ///
     /// When it cannot start (a test helper).
     pub async fn with_echo(configure: impl FnOnce(&mut Options)) -> Self {
-        Self::launch(true, configure).await
+        Self::launch(true, &[], configure).await
     }
 
-    async fn launch(echo: bool, configure: impl FnOnce(&mut Options)) -> Self {
+    async fn launch(
+        echo: bool,
+        files: &[(&str, &str)],
+        configure: impl FnOnce(&mut Options),
+    ) -> Self {
         let shutdown = CancellationToken::new();
         let echo = if echo {
             Some(spawn_echo(shutdown.child_token()).await)
@@ -82,6 +99,10 @@ impl Up {
             std::fs::write(dir.path().join("registry.yaml"), registry_file(echo.port()))
                 .expect("write the registry file");
         }
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text)
+                .unwrap_or_else(|e| panic!("write {name}: {e}"));
+        }
         let mut options = Options::embedded(Ipv4Addr::LOCALHOST.into(), dir.path());
         options.ephemeral = true;
         configure(&mut options);
@@ -91,6 +112,7 @@ impl Up {
             .iter()
             .map(|s| (s.object.to_owned(), s.addr))
             .collect();
+        let admin = plane.admin_addr;
         let sink = plane.sink().cloned();
         let stat = plane.stat().map(|s| s.aggregator.clone());
         let property = plane.property().map(|p| p.aggregator.clone());
@@ -100,6 +122,7 @@ impl Up {
             options,
             echo,
             served,
+            admin,
             sink,
             stat,
             property,
@@ -128,6 +151,15 @@ impl Up {
             .iter()
             .find(|(o, _)| o == object)
             .map_or_else(|| panic!("{object} served"), |(_, a)| *a)
+    }
+
+    /// Where the admin port (`/metrics`, `/healthz`, `/readyz`) listens.
+    ///
+    /// # Panics
+    ///
+    /// When it is off (`admin.listen` empty).
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin.expect("the admin port is on")
     }
 
     /// [`Up::addr`]'s port as a command-line argument.
@@ -176,7 +208,24 @@ impl Up {
     pub fn server_config(
         &self,
         name: &str,
+        app_server: (&str, &str),
+        client: &[&str],
+        server_lines: &[&str],
+    ) -> PathBuf {
+        self.server_config_at(name, app_server, "127.0.0.1", client, server_lines)
+    }
+
+    /// [`Up::server_config`] with `localip` as given: in Kubernetes tarsnode writes the pod's
+    /// domain name there (`<pod>.<lower(app)>-<lower(server)>`).
+    ///
+    /// # Panics
+    ///
+    /// When the files cannot be written.
+    pub fn server_config_at(
+        &self,
+        name: &str,
         (app, server): (&str, &str),
+        localip: &str,
         client: &[&str],
         server_lines: &[&str],
     ) -> PathBuf {
@@ -197,7 +246,7 @@ impl Up {
     <server>
       app = {app}
       server = {server}
-      localip = 127.0.0.1
+      localip = {localip}
       basepath = {data}
       datapath = {data}
       logpath = {data}

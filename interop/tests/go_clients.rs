@@ -69,6 +69,7 @@ use std::time::Duration;
 use aggregate::MinuteClock;
 use serde_json::{Value, json};
 use tarsplane_interop::child::JsonChild;
+use tarsplane_interop::go::go_client;
 use tarsplane_interop::monitor::{Read, queue_properties};
 use tarsplane_interop::plane::Up;
 use tarsplane_interop::poll::{Patience, poll};
@@ -78,20 +79,6 @@ use tokio::process::Command;
 
 /// TarsGo's `tars.Version` in v1.4.6: the stat heads' tarsVersion.
 const TARS_GO_VERSION: &str = "1.4.5";
-
-/// The built program.
-///
-/// # Panics
-///
-/// With the instruction to build it when `interop/go/build` has not been run.
-fn go_client() -> PathBuf {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("go/bin/tars-go-client");
-    assert!(
-        bin.is_file(),
-        "the TarsGo client is not built: run interop/go/build (scripts/test does)"
-    );
-    bin
-}
 
 /// `tarsplane up` with an echo servant routed as `Test.EchoServer.EchoObj` and one TEndpoint
 /// (`Test.Hello.HelloObj`: pod 1 active, pod 0 not), UTC everywhere.

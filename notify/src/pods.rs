@@ -18,23 +18,14 @@ use crate::servant::PodNames;
 pub use kube::Error as KubeError;
 
 /// The label selector of TARS server pods.
-pub const POD_SELECTOR: &str = "tars.io/ServerApp,tars.io/ServerName";
+pub const POD_SELECTOR: &str = mirror::pods::SELECTOR;
 
-/// `(pod IP, pod name)` of a TARS server pod, when it has all three parts.
+/// `(pod IP, <pod>.<workload>)` of a TARS server pod, when it has a name, a `generateName`
+/// and an IP.
 pub fn pod_entry(pod: &Pod) -> Option<(String, String)> {
-    let name = pod.metadata.name.as_deref().filter(|n| !n.is_empty())?;
-    let generate = pod
-        .metadata
-        .generate_name
-        .as_deref()
-        .filter(|g| !g.is_empty())?;
-    let ip = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.pod_ip.as_deref())
-        .filter(|ip| !ip.is_empty())?;
-    let workload = &generate[..generate.len() - 1];
-    Some((ip.to_owned(), format!("{name}.{workload}")))
+    let identity = mirror::pods::PodIdentity::of(pod)?;
+    let domain = identity.domain();
+    Some((identity.ip?, domain))
 }
 
 /// Keeps `pods` in step with the TARS pods of `namespace` until `shutdown`. A relist (after the

@@ -14,7 +14,7 @@ use tars_rpc::interfaces::registry::{
 
 use crate::model::Server;
 use crate::snapshot::Snapshot;
-use crate::tc_config;
+use tc_config;
 
 /// Longest template parent chain followed.
 pub const MAX_TEMPLATE_DEPTH: usize = 64;

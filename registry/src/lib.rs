@@ -23,7 +23,7 @@ mod servant;
 mod service;
 pub mod snapshot;
 pub mod source;
-pub mod tc_config;
+pub use tc_config;
 
 pub use cache::{Builder, Feed, Readiness, Registry};
 pub use config::{Config, ReconcilerConfig, Source};

@@ -9,14 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::model::Kind;
 use crate::snapshot::Found;
-
-/// A resource kind label.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub(crate) struct KindLabel {
-    pub(crate) kind: &'static str,
-}
 
 /// Lookup counters by outcome. Each thread adds to its own cache line (a stripe holding all
 /// outcomes), so lookups on different cores never contend for one counter; a scrape sums the
@@ -77,14 +70,9 @@ impl LookupCounters {
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
     pub(crate) lookups: LookupCounters,
-    pub(crate) changes: Family<KindLabel, Counter>,
-    pub(crate) invalid: Family<KindLabel, Counter>,
-    pub(crate) relists: Family<KindLabel, Counter>,
-    pub(crate) source_up: Family<KindLabel, Gauge>,
-    pub(crate) synced: Gauge,
+    pub(crate) source: mirror::Metrics,
     pub(crate) servers: Gauge,
     pub(crate) templates: Gauge,
-    pub(crate) snapshots: Counter,
     pub(crate) unsupported_calls: Counter,
     pub(crate) descriptor_failures: Counter,
     pub(crate) state_updates: Family<ResultLabel, Counter>,
@@ -108,34 +96,13 @@ impl Metrics {
             "QueryF lookups by where the answer came from",
             LookupFamily(m.lookups.clone()),
         );
-        r.register(
-            "changes",
-            "Resource changes applied, by kind",
-            m.changes.clone(),
-        );
-        r.register(
-            "invalid_objects",
-            "Objects ignored because a required field is missing or has the wrong type, by kind",
-            m.invalid.clone(),
-        );
-        r.register("relists", "Full (re)lists of a kind", m.relists.clone());
-        r.register(
-            "source_up",
-            "1 while the source of a kind (Kubernetes watch or file) is reachable, 0 while the registry answers from a stale snapshot",
-            m.source_up.clone(),
-        );
-        r.register(
-            "synced",
-            "1 once every kind has been listed",
-            m.synced.clone(),
-        );
+        m.source.register(r);
         r.register(
             "servers",
             "TARS servers (TEndpoints) known",
             m.servers.clone(),
         );
         r.register("templates", "TTemplates known", m.templates.clone());
-        r.register("snapshots", "Snapshots published", m.snapshots.clone());
         r.register(
             "unsupported_calls",
             "Calls to QueryF methods K8SFramework does not implement",
@@ -162,10 +129,6 @@ impl Metrics {
             m.leader.clone(),
         );
         m
-    }
-
-    pub(crate) fn kind(kind: Kind) -> KindLabel {
-        KindLabel { kind: kind.label() }
     }
 
     pub(crate) fn result(result: &'static str) -> ResultLabel {

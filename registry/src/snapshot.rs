@@ -348,15 +348,7 @@ impl Snapshot {
 }
 
 /// A change a source reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    /// An object was added or modified.
-    Applied(Object),
-    /// An object was deleted.
-    Deleted(Kind, String),
-    /// Every object of a kind, after a (re)list or a file reload: replaces that kind.
-    Listed(Kind, Vec<Object>),
-}
+pub type Change = mirror::Change<Kind, Object>;
 
 /// `App.Server.Servant` → its three pieces, empty pieces dropped as TarsCpp's `sepstr` does;
 /// `None` unless exactly three remain.

@@ -54,6 +54,8 @@ pub struct Response {
     pub buffer: Bytes,
     /// `sResultDesc`.
     pub desc: Bytes,
+    /// `context`: what the server put in the reply's context.
+    pub context: Vec<(Bytes, Bytes)>,
 }
 
 impl Response {
@@ -107,10 +109,14 @@ impl Client {
         packet_type: i8,
         id: i32,
         timeout: Duration,
+        context: &[(&str, &str)],
     ) -> Result<Bytes, CallError> {
         let timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
         let mut p = RequestPacket::call(id, servant.as_bytes(), func.as_bytes(), args, timeout_ms);
         p.packet_type = packet_type;
+        for (key, value) in context {
+            p.context.insert(key.as_bytes(), value.as_bytes());
+        }
         let mut buf = BytesMut::new();
         p.write_frame(&mut buf, DEFAULT_MAX_FRAME_LEN)
             .map_err(CallError::EncodeFailed)?;
@@ -130,8 +136,26 @@ impl Client {
         args: &[u8],
         timeout: Duration,
     ) -> Result<Response, CallError> {
+        self.invoke_with_context(servant, func, args, &[], timeout)
+            .await
+    }
+
+    /// As [`Client::invoke`], with `context` entries in the request packet's context (what
+    /// TARS clients send there, e.g. `node_name`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::invoke`].
+    pub async fn invoke_with_context(
+        &self,
+        servant: &str,
+        func: &str,
+        args: &[u8],
+        context: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<Response, CallError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let frame = Self::request(servant, func, args, packet::NORMAL, id, timeout)?;
+        let frame = Self::request(servant, func, args, packet::NORMAL, id, timeout, context)?;
         let (tx, rx) = oneshot::channel();
         self.waiters
             .lock()
@@ -168,7 +192,15 @@ impl Client {
         args: &[u8],
     ) -> Result<(), CallError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let frame = Self::request(servant, func, args, packet::ONE_WAY, id, Duration::ZERO)?;
+        let frame = Self::request(
+            servant,
+            func,
+            args,
+            packet::ONE_WAY,
+            id,
+            Duration::ZERO,
+            &[],
+        )?;
         self.frames
             .send(frame)
             .await
@@ -238,6 +270,11 @@ async fn read_loop(read: OwnedReadHalf, waiters: Waiters) {
                 ret: reply.ret,
                 buffer: frame.slice_ref(reply.buffer.0),
                 desc: frame.slice_ref(reply.result_desc),
+                context: reply
+                    .context
+                    .iter()
+                    .map(|(k, v)| (frame.slice_ref(k), frame.slice_ref(v)))
+                    .collect(),
             });
         }
     }

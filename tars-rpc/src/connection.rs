@@ -570,6 +570,10 @@ fn write_reply(
         buffer: SimpleList(buffer),
         status: TarsMap::new(),
         result_desc: desc,
+        // Always empty, as TarsCpp's: TarsGo copies each answer's context into the context map
+        // all its framework calls share (deleting its keys first), from several goroutines; a
+        // non-empty answer context (tried: echoing `node_name`) made TarsGo v1.4.6 clients
+        // stop resolving their objects.
         context: TarsMap::new(),
     };
     write_frame(out, max_frame_bytes, |b| reply.encode_fields(b))

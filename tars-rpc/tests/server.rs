@@ -361,3 +361,30 @@ async fn a_tup_reply_over_the_frame_limit_becomes_a_tup_shaped_minus_2() {
         Some(&&b"-2"[..])
     );
 }
+
+/// Replies carry an empty context whatever the request's: TarsGo copies each answer's
+/// context into the context map its framework calls share (from several goroutines); echoing
+/// even `node_name` there made TarsGo v1.4.6 clients stop resolving their objects.
+#[tokio::test]
+async fn replies_carry_an_empty_context() {
+    let s = start(ServerConfig::default()).await;
+    let client = tars_rpc::Client::connect(s.addr).await.expect("connect");
+    let context = [("node_name", "test-hello-1.test-hello"), ("other", "x")];
+    let timeout = Duration::from_secs(5);
+    for func in ["echo", "tars_ping"] {
+        let args = if func == "echo" {
+            echo_args("hi")
+        } else {
+            Vec::new()
+        };
+        let response = client
+            .invoke_with_context(ECHO, func, &args, &context, timeout)
+            .await
+            .expect("call");
+        assert!(
+            response.context.is_empty(),
+            "{func}: {:?}",
+            response.context
+        );
+    }
+}

@@ -40,11 +40,12 @@ pub const REQUIRE_REAL_BACKENDS: &str = "TARSPLANE_REQUIRE_REAL_BACKENDS";
 pub const TARS_GROUP_VERSION: &str = "k8s.tars.io/v1beta3";
 
 /// The TARS resource types: `(plural, kind)`.
-pub const TARS_KINDS: [(&str, &str); 4] = [
+pub const TARS_KINDS: [(&str, &str); 5] = [
     ("tservers", "TServer"),
     ("tendpoints", "TEndpoint"),
     ("ttemplates", "TTemplate"),
     ("tframeworkconfigs", "TFrameworkConfig"),
+    ("tconfigs", "TConfig"),
 ];
 
 /// What a test needs from a real API server besides the built-in types.
@@ -231,5 +232,36 @@ impl KubeTarget {
     /// The fake's state (for fake-only controls), `None` on the real server.
     pub fn fake_state(&self) -> Option<FakeKubeState> {
         self.fake.as_ref().map(FakeKube::state)
+    }
+}
+
+/// How long a condition on a target may take to hold.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a condition is checked.
+pub const POLL: Duration = Duration::from_millis(25);
+
+/// Polls `actual` until it equals `expected`, for up to [`TIMEOUT`]; the panic names the
+/// target and shows the last value seen.
+///
+/// # Panics
+/// The condition does not hold within [`TIMEOUT`].
+pub async fn eventually_eq<T, F, Fut>(target: &KubeTarget, what: &str, expected: &T, mut actual: F)
+where
+    T: PartialEq + std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let seen = actual().await;
+        if seen == *expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "on the {}: timed out after {TIMEOUT:?} waiting until {what}\n  expected: {expected:?}\n  last seen: {seen:?}",
+            target.name()
+        );
+        tokio::time::sleep(POLL).await;
     }
 }

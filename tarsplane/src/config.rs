@@ -31,7 +31,9 @@ pub struct Config {
     pub host: IpAddr,
     /// The Kubernetes namespace to work in: the registry watches its TEndpoints, TTemplates
     /// and TFrameworkConfig (with `registry.source = "kubernetes"`) and reconciles its
-    /// TServers, and notify names reporters by its pods. Unset: no Kubernetes.
+    /// TServers, the config service watches its TConfigs and pods (with
+    /// `config.source = "kubernetes"`), and notify names reporters by its pods. Unset: no
+    /// Kubernetes.
     pub kubernetes_namespace: Option<String>,
     /// Where documents go.
     pub sink: sink::Config,
@@ -45,6 +47,8 @@ pub struct Config {
     pub log: tars_log::Config,
     /// The registry.
     pub registry: registry::Config,
+    /// `tars.tarsconfig.ConfigObj`.
+    pub config: tars_config::Config,
     /// The admin HTTP port (`/metrics`, `/healthz`, `/readyz`).
     pub admin: crate::admin::AdminConfig,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
@@ -75,6 +79,7 @@ impl Default for Config {
             // `data/remote_app_log`; K8SFramework's is /usr/local/app/tars/remote_app_log.
             log: embedded.log,
             registry: embedded.registry,
+            config: embedded.config,
             admin: embedded.admin,
             log_format: LogFormat::Text,
         }
@@ -166,6 +171,7 @@ impl Config {
         self.notify.validate()?;
         self.log.validate()?;
         self.registry.validate()?;
+        self.config.validate()?;
         self.admin.address()?;
         Ok(())
     }
@@ -186,6 +192,7 @@ impl Config {
             notify: self.notify.clone(),
             log: self.log.clone(),
             registry: self.registry.clone(),
+            config: self.config.clone(),
             admin: self.admin.clone(),
             services: crate::objects::Service::ALL.to_vec(),
             route_locally: true,

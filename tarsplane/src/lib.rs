@@ -5,5 +5,6 @@ pub mod admin;
 pub mod config;
 pub mod decode;
 pub mod objects;
+pub mod samples;
 pub mod typed;
 pub mod up;

@@ -101,6 +101,8 @@ enum ServiceArg {
     Notify,
     /// `tars.tarslog.LogObj` (12111).
     Log,
+    /// `tars.tarsconfig.ConfigObj` (11111).
+    Config,
     /// `tars.tarsquerystat.QueryObj` (16000).
     Querystat,
     /// `tars.tarsqueryproperty.QueryObj` (15000).
@@ -116,6 +118,7 @@ impl ServiceArg {
             ServiceArg::Property => Service::Property,
             ServiceArg::Notify => Service::Notify,
             ServiceArg::Log => Service::Log,
+            ServiceArg::Config => Service::Config,
             ServiceArg::Querystat => Service::QueryStat,
             ServiceArg::Queryproperty => Service::QueryProperty,
         }
@@ -158,6 +161,7 @@ fn main() -> std::process::ExitCode {
                 options.sink.elasticsearch.nodes = elasticsearch;
                 if kubernetes_namespace.is_some() {
                     options.registry.source = registry::Source::Kubernetes;
+                    options.config.source = tars_config::Source::Kubernetes;
                 }
                 options.kubernetes_namespace = kubernetes_namespace;
                 options
@@ -259,11 +263,16 @@ fn up(
             .await
             .context("start the framework services")?;
         let mut stdout = std::io::stdout().lock();
+        // Only services that write documents have a store (not the registry or config alone).
+        let store = if plane.sink().is_some() {
+            format!(" (documents: {})", options.store())
+        } else {
+            String::new()
+        };
         writeln!(
             stdout,
-            "tarsplane {} serving (documents: {}):",
+            "tarsplane {} serving{store}:",
             env!("CARGO_PKG_VERSION"),
-            options.store()
         )?;
         if let Some(addr) = plane.admin_addr {
             writeln!(stdout, "  admin (/metrics /healthz /readyz)  {addr}")?;

@@ -8,6 +8,7 @@ pub const FRAMEWORK_OBJECTS: &[(&str, u16, &str)] = &[
     ("tars.tarsproperty.PropertyObj", 14000, "property"),
     ("tars.tarsnotify.NotifyObj", 13111, "notify"),
     ("tars.tarslog.LogObj", 12111, "log"),
+    ("tars.tarsconfig.ConfigObj", 11111, "config"),
     ("tars.tarsquerystat.QueryObj", 16000, "stat (monitor query)"),
     (
         "tars.tarsqueryproperty.QueryObj",
@@ -30,6 +31,8 @@ pub enum Service {
     Notify,
     /// `tars.tarslog.LogObj`.
     Log,
+    /// `tars.tarsconfig.ConfigObj`.
+    Config,
     /// `tars.tarsquerystat.QueryObj`.
     QueryStat,
     /// `tars.tarsqueryproperty.QueryObj`.
@@ -38,12 +41,13 @@ pub enum Service {
 
 impl Service {
     /// Every service, as `tarsplane up` runs them.
-    pub const ALL: [Service; 7] = [
+    pub const ALL: [Service; 8] = [
         Service::Registry,
         Service::Stat,
         Service::Property,
         Service::Notify,
         Service::Log,
+        Service::Config,
         Service::QueryStat,
         Service::QueryProperty,
     ];
@@ -56,6 +60,7 @@ impl Service {
             Service::Property => "property",
             Service::Notify => "notify",
             Service::Log => "log",
+            Service::Config => "config",
             Service::QueryStat => "querystat",
             Service::QueryProperty => "queryproperty",
         }
@@ -74,6 +79,7 @@ impl Service {
             "tars.tarsproperty.PropertyObj" => Service::Property,
             "tars.tarsnotify.NotifyObj" => Service::Notify,
             "tars.tarslog.LogObj" => Service::Log,
+            "tars.tarsconfig.ConfigObj" => Service::Config,
             "tars.tarsquerystat.QueryObj" => Service::QueryStat,
             "tars.tarsqueryproperty.QueryObj" => Service::QueryProperty,
             _ => return None,

@@ -58,15 +58,12 @@ pub enum Error {
     /// The registry could not start.
     #[error("start the registry")]
     Registry(#[source] registry::Error),
-    /// The sample registry file could not be written.
-    #[error("write the sample registry file {path}")]
-    RegistrySample {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The config service could not start.
+    #[error("start the config service")]
+    ConfigService(#[source] tars_config::Error),
+    /// A sample file could not be written.
+    #[error(transparent)]
+    Sample(#[from] crate::samples::SampleError),
 }
 
 /// What `up` runs with.
@@ -88,6 +85,8 @@ pub struct Options {
     pub log: tars_log::Config,
     /// The registry.
     pub registry: registry::Config,
+    /// The config service.
+    pub config: tars_config::Config,
     /// The admin HTTP port.
     pub admin: AdminConfig,
     /// The services to run (`up`: all of them).
@@ -122,6 +121,11 @@ impl Options {
                 source: registry::Source::File,
                 file: data_dir.join("registry.yaml"),
                 ..registry::Config::default()
+            },
+            config: tars_config::Config {
+                source: tars_config::Source::File,
+                file: data_dir.join("config.yaml"),
+                ..tars_config::Config::default()
             },
             admin: AdminConfig::default(),
             services: Service::ALL.to_vec(),
@@ -169,6 +173,7 @@ pub struct Plane {
     log: Option<tars_log::LogServant>,
     pod_watch: CancellationToken,
     registry: Option<registry::Service>,
+    config: Option<tars_config::Service>,
 }
 
 /// The services' running parts, each present when a selected service needs it.
@@ -192,7 +197,9 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     let mut parts = start_parts(options, &mut metrics).await?;
     let pod_watch = CancellationToken::new();
     let kubernetes = match &options.kubernetes_namespace {
-        Some(namespace) if wants(Service::Registry) || wants(Service::Notify) => {
+        Some(namespace)
+            if wants(Service::Registry) || wants(Service::Notify) || wants(Service::Config) =>
+        {
             Some(registry::Kubernetes {
                 client: kube::Client::try_default()
                     .await
@@ -211,6 +218,19 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     }
     // Bind first, so the registry can route every framework object to its listener.
     let listeners = bind_all(options).await?;
+    let config = if wants(Service::Config) {
+        Some(
+            start_config(
+                options,
+                kubernetes.as_ref(),
+                &mut metrics,
+                pod_watch.clone(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let registry = if wants(Service::Registry) {
         let registry_metrics = registry::Metrics::register(&mut metrics);
         Some(
@@ -229,7 +249,7 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     let mut servers = Vec::new();
     let mut served = Vec::new();
     for (object, service, listener) in listeners {
-        let servant = servant_for(object, &parts, registry.as_ref());
+        let servant = servant_for(object, &parts, registry.as_ref(), config.as_ref());
         let implemented = servant.is_some();
         let mut rpc = Server::new(ServerConfig::default()).metrics(rpc_metrics.clone());
         if let Some(servant) = servant {
@@ -248,7 +268,7 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     }
     // Only the listener holds the servant now: when it stops, the notify writer's queue closes.
     let notify_writer = parts.notify.take().map(|(_, writer)| writer);
-    let admin = bind_admin(options, metrics, &parts, registry.as_ref()).await?;
+    let admin = bind_admin(options, metrics, &parts, registry.as_ref(), config.as_ref()).await?;
     Ok(Plane {
         servers,
         served,
@@ -261,7 +281,26 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         log: parts.log,
         pod_watch,
         registry,
+        config,
     })
+}
+
+/// Starts the config service, writing the sample file first when the file source has none.
+async fn start_config(
+    options: &Options,
+    kubernetes: Option<&registry::Kubernetes>,
+    metrics: &mut prometheus_client::registry::Registry,
+    shutdown: CancellationToken,
+) -> Result<tars_config::Service, Error> {
+    let config = &options.config;
+    if config.source == tars_config::Source::File {
+        crate::samples::write_sample(&config.file, crate::samples::CONFIG_SAMPLE)?;
+    }
+    let kubernetes = kubernetes.map(|k| (k.client.clone(), k.namespace.clone()));
+    let metrics = tars_config::Metrics::register(metrics);
+    tars_config::start(config, kubernetes, metrics, shutdown)
+        .await
+        .map_err(Error::ConfigService)
 }
 
 /// Starts the store and the service parts the selected services need.
@@ -327,8 +366,10 @@ fn servant_for(
     object: &str,
     parts: &Parts,
     registry: Option<&registry::Service>,
+    config: Option<&tars_config::Service>,
 ) -> Option<Arc<dyn Servant>> {
     match object {
+        "tars.tarsconfig.ConfigObj" => Some(Arc::new(config?.servant.clone())),
         "tars.tarsregistry.QueryObj" => Some(Arc::new(registry?.query.clone())),
         "tars.tarsregistry.RegistryObj" => Some(Arc::new(registry?.registry_servant.clone())),
         "tars.tarsstat.StatObj" => Some(Arc::new(parts.stat.as_ref()?.servant())),
@@ -349,6 +390,7 @@ async fn bind_admin(
     metrics: prometheus_client::registry::Registry,
     parts: &Parts,
     registry: Option<&registry::Service>,
+    config: Option<&tars_config::Service>,
 ) -> Result<Option<(tokio::net::TcpListener, Admin)>, Error> {
     let Some(mut addr) = options.admin.address().map_err(Error::Config)? else {
         return Ok(None);
@@ -374,6 +416,17 @@ async fn bind_admin(
                         stale.map_or(0.0, |d| d.as_secs_f64())
                     )),
                 }
+            }),
+        );
+    }
+    if let Some(config) = config {
+        let config = config.clone_handle();
+        admin.check(
+            "config",
+            Box::new(move || {
+                let readiness = config.readiness();
+                let line = readiness.describe();
+                if readiness.ready { Ok(line) } else { Err(line) }
             }),
         );
     }
@@ -430,7 +483,7 @@ async fn start_registry(
         config.routes = routes;
     }
     if config.source == registry::Source::File {
-        write_sample(&config.file)?;
+        crate::samples::write_sample(&config.file, crate::samples::REGISTRY_SAMPLE)?;
     }
     registry::start(&config, kubernetes, metrics, shutdown)
         .await
@@ -463,24 +516,6 @@ fn local_routes(
         .collect()
 }
 
-/// The sample registry file `up` starts with.
-pub const REGISTRY_SAMPLE: &str = include_str!("registry-sample.yaml");
-
-/// Writes [`REGISTRY_SAMPLE`] to `path` unless a file is there.
-fn write_sample(path: &Path) -> Result<(), Error> {
-    if path.exists() {
-        return Ok(());
-    }
-    let failed = |source| Error::RegistrySample {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(failed)?;
-    }
-    std::fs::write(path, REGISTRY_SAMPLE).map_err(failed)
-}
-
 impl Plane {
     /// The document store, when a running service uses one.
     pub fn sink(&self) -> Option<&Sink> {
@@ -495,6 +530,11 @@ impl Plane {
     /// The property service.
     pub fn property(&self) -> Option<&Property> {
         self.property.as_ref()
+    }
+
+    /// The config service.
+    pub fn config(&self) -> Option<&tars_config::Service> {
+        self.config.as_ref()
     }
 
     /// The registry.
@@ -532,6 +572,9 @@ impl Plane {
         self.pod_watch.cancel();
         if let Some(registry) = &self.registry {
             registry.closed().await;
+        }
+        if let Some(config) = &self.config {
+            config.closed().await;
         }
         flush.cancel();
         if let Some(log) = &self.log {

@@ -62,7 +62,7 @@ async fn start(config: &std::path::Path) -> Up {
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut objects = Vec::new();
     let mut admin = None;
-    while objects.len() < 8 {
+    while objects.len() < tarsplane::objects::FRAMEWORK_OBJECTS.len() {
         let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
             .await
             .expect("banner within 30 s")
@@ -132,7 +132,8 @@ fn files(dir: &std::path::Path, echo: SocketAddr) -> std::path::PathBuf {
          [stat]\ntime_zone = \"UTC\"\n\
          [property]\ntime_zone = \"UTC\"\n\
          [log]\nlog_path = \"{d}/remote_app_log\"\n\
-         [registry]\nsource = \"file\"\nfile = \"{d}/registry.yaml\"\n"
+         [registry]\nsource = \"file\"\nfile = \"{d}/registry.yaml\"\n\
+         [config]\nsource = \"file\"\nfile = \"{d}/config.yaml\"\n"
     );
     let path = dir.join("tarsplane.toml");
     std::fs::write(&path, config).expect("config file");

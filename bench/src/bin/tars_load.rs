@@ -70,6 +70,9 @@ enum Call {
     FindObject,
     /// `StatF.reportMicMsg` with the 1000-entry fixture, one-way.
     StatReport,
+    /// `Config.loadConfigByInfo` of `Bench.Server7` `f0.conf` as pod 1 (`tarsplane_bench::
+    /// config_fixture`): the server-level and the pod-level file.
+    LoadConfig,
 }
 
 fn request_frame(args: &Args, id: i32) -> anyhow::Result<BytesMut> {
@@ -81,6 +84,24 @@ fn request_frame(args: &Args, id: i32) -> anyhow::Result<BytesMut> {
             ("findObjectById", b.to_vec(), false)
         }
         Call::StatReport => ("reportMicMsg", fixtures::read("stat-report-1000.bin"), true),
+        Call::LoadConfig => {
+            use tarsplane_bench::config_fixture::{FILE, HOST, SERVER};
+            let info = tars_rpc::interfaces::config::ByInfoArgs {
+                info: tars_rpc::interfaces::config::ConfigInfo {
+                    appname: b"Bench",
+                    servername: SERVER.as_bytes(),
+                    filename: FILE.as_bytes(),
+                    app_only: false,
+                    host: HOST.as_bytes(),
+                    setdivision: b"",
+                },
+            };
+            (
+                "loadConfigByInfo",
+                tars_codec::to_bytes(&info).to_vec(),
+                false,
+            )
+        }
     };
     let mut packet =
         RequestPacket::call(id, args.object.as_bytes(), func.as_bytes(), &buffer, 3000);

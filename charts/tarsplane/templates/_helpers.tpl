@@ -53,9 +53,12 @@ app.kubernetes.io/component: {{ . }}
 
 {{/*
 The services, in the order objects are rendered. For each: the Kubernetes Service name and ports
-K8SFramework uses (framework facts §2; port names are the servant names lower-cased, the
-registry's are queryobj/registryobj), the workload kind, whether it writes to or queries the
-store (sink), whether it talks to the Kubernetes API (kube), and the config section it reads.
+K8SFramework uses (framework facts §2, framework next §1.2; port names are the servant names
+lower-cased, the registry's are queryobj/registryobj), the workload kind, whether it writes to
+or queries the store (sink), whether it talks to the Kubernetes API (kube), the config section
+it reads, whether its replicas prefer different nodes (spread: the watch-fed lookup services,
+which every TARS server needs at startup), and its key in values.yaml when that is not its name
+(values: `config` there holds the TOML overrides).
 */}}
 {{- define "tarsplane.serviceTable" -}}
 registry:
@@ -63,6 +66,7 @@ registry:
   workload: Deployment
   sink: false
   kube: true
+  spread: true
   ports:
     - {name: queryobj, port: 17890, object: tars.tarsregistry.QueryObj}
     - {name: registryobj, port: 17891, object: tars.tarsregistry.RegistryObj}
@@ -114,10 +118,25 @@ queryproperty:
   section: property
   ports:
     - {name: queryobj, port: 15000, object: tars.tarsqueryproperty.QueryObj}
+config:
+  service: tars-tarsconfig
+  workload: Deployment
+  sink: false
+  kube: true
+  spread: true
+  section: config
+  values: configServer
+  ports:
+    - {name: configobj, port: 11111, object: tars.tarsconfig.ConfigObj}
 {{- end -}}
 
 {{- define "tarsplane.serviceOrder" -}}
-registry stat property notify log querystat queryproperty
+registry stat property notify log querystat queryproperty config
+{{- end -}}
+
+{{/* The key of a service's values, (dict "root" $ "component" "config"): the table's `values`, else its name. */}}
+{{- define "tarsplane.valuesKey" -}}
+{{- (get (include "tarsplane.serviceTable" .root | fromYaml) .component).values | default .component -}}
 {{- end -}}
 
 {{/* Whether a service uses the store: the log service only when it ships lines. */}}
@@ -278,7 +297,7 @@ merged over them.
 {{- $routes := dict -}}
 {{- range $name := splitList " " (include "tarsplane.serviceOrder" $root) -}}
 {{- $other := get $table $name -}}
-{{- if and (ne $name "registry") (get $values $name).enabled -}}
+{{- if and (ne $name "registry") (get $values (include "tarsplane.valuesKey" (dict "root" $root "component" $name))).enabled -}}
 {{- range $other.ports -}}
 {{- $_ := set $routes .object (list (dict "host" $other.service "port" .port)) -}}
 {{- end -}}
@@ -296,6 +315,8 @@ merged over them.
 {{- else if eq $component "log" -}}
 {{- $section := dict "log_path" $values.log.path "time_zone" $values.timeZone -}}
 {{- $_ := set $cfg "log" (mergeOverwrite $section (deepCopy $values.config.log)) -}}
+{{- else if eq $component "config" -}}
+{{- $_ := set $cfg "config" (mergeOverwrite (dict "source" "kubernetes") (deepCopy $values.config.config)) -}}
 {{- end -}}
 {{- toJson $cfg -}}
 {{- end -}}

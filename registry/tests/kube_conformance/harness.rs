@@ -1,10 +1,6 @@
 //! The harness: the registry started and stopped on a target, polling until a condition
 //! holds, metrics, and writing and reading objects through the API.
 
-use std::fmt::Debug;
-use std::future::Future;
-use std::time::Duration;
-
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
@@ -15,42 +11,11 @@ use registry::source::kubernetes::api_resource;
 use registry::{Config, Kubernetes, Metrics, ReconcilerConfig, Service};
 use serde_json::Value;
 use tars_test::kube_target::KubeTarget;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// The field manager the test writes with.
 pub(crate) const FIELD_MANAGER: &str = "tarsplane-conformance";
-/// How long a condition may take to hold.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
-/// How often a condition is checked.
-pub(crate) const POLL: Duration = Duration::from_millis(25);
-
-/// Polls `actual` until it equals `expected`, for up to [`TIMEOUT`]; the panic names the
-/// target and shows the last value seen.
-pub(crate) async fn eventually_eq<T, F, Fut>(
-    target: &KubeTarget,
-    what: &str,
-    expected: &T,
-    mut actual: F,
-) where
-    T: PartialEq + Debug,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = T>,
-{
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let seen = actual().await;
-        if seen == *expected {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "on the {}: timed out after {TIMEOUT:?} waiting until {what}\n  expected: {expected:?}\n  last seen: {seen:?}",
-            target.name()
-        );
-        tokio::time::sleep(POLL).await;
-    }
-}
+pub(crate) use tars_test::kube_target::{TIMEOUT, eventually_eq};
 
 /// The registry's configuration with short timers and the reconciler off.
 pub(crate) fn config() -> Config {

@@ -8,6 +8,7 @@
 //! struct encodes a response (return value, then out parameters). `void` methods without out
 //! parameters answer with an empty `sBuffer` and have no result struct.
 
+pub mod config;
 pub mod endpoint;
 pub mod log;
 pub mod monitor;
@@ -74,6 +75,10 @@ pub const NOTIFY_OBJ_PORT: u16 = 13111;
 pub const LOG_OBJ: &str = "tars.tarslog.LogObj";
 /// Port of [`LOG_OBJ`].
 pub const LOG_OBJ_PORT: u16 = 12111;
+/// The configuration object (`Config`).
+pub const CONFIG_OBJ: &str = "tars.tarsconfig.ConfigObj";
+/// Port of [`CONFIG_OBJ`].
+pub const CONFIG_OBJ_PORT: u16 = 11111;
 /// The stat query object (`MonitorQuery` over the stat index).
 pub const QUERY_STAT_OBJ: &str = "tars.tarsquerystat.QueryObj";
 /// Port of [`QUERY_STAT_OBJ`].

@@ -15,6 +15,12 @@
 //	log <marker>                    remote log lines through tars.GetRemoteLogger: file "app"
 //	                                with TarsGo's default line layout, file "raw" without it
 //	notify <marker>                 tars.ReportNotifyInfo at each level
+//	config <server file> <json file> <app file> <missing file>
+//	                                remote configuration as a TarsGo server loads it:
+//	                                tars.AddConfig(<server file>), tars.AddConfig(<json file>),
+//	                                tars.AddAppConfig(<app file>), tars.AddConfig(<missing file>)
+//	                                (expected to fail), tars.GetConfigList(); prints what each
+//	                                returned and what AddConfig wrote to <basepath>/<file>
 //
 // Each command prints ONE JSON line (always with an "errors" array) and then waits for stdin
 // to close before exiting 0: TarsGo sends stat, property and remote log data from background
@@ -28,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/TarsCloud/TarsGo/tars"
@@ -41,11 +48,11 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: tars-go-client <registry|ping|monitor|log|notify> <config file> [args...]")
+		fmt.Fprintln(os.Stderr, "usage: tars-go-client <registry|ping|monitor|log|notify|config> <config file> [args...]")
 		os.Exit(2)
 	}
 	command, args := os.Args[1], os.Args[3:]
-	if need := map[string]int{"registry": 2, "monitor": 1, "log": 1, "notify": 1}[command]; len(args) < need {
+	if need := map[string]int{"registry": 2, "monitor": 1, "log": 1, "notify": 1, "config": 4}[command]; len(args) < need {
 		fmt.Fprintf(os.Stderr, "%s needs %d arguments after the config file\n", command, need)
 		os.Exit(2)
 	}
@@ -69,6 +76,8 @@ func main() {
 			remoteLog(args, out)
 		case "notify":
 			notify(args, out)
+		case "config":
+			remoteConfig(args, out, fail)
 		default:
 			fmt.Fprintln(os.Stderr, "unknown command", command)
 			os.Exit(2)
@@ -259,4 +268,52 @@ func notify(args []string, out map[string]interface{}) {
 	tars.ReportNotifyInfo(tars.NotifyWarn, marker+" warn")
 	tars.ReportNotifyInfo(tars.NotifyError, marker+" error")
 	out["sent"] = 3
+}
+
+// remoteConfig loads configuration files as a TarsGo server does in its main function.
+// AddConfig and AddAppConfig call loadConfigByInfo (the RConf's ConfigObj proxy is made, and
+// resolved through the locator, on first use) and write the content to <basepath>/<file>;
+// GetConfigList calls ListAllConfigByInfo.
+func remoteConfig(args []string, out map[string]interface{}, fail func(string, error)) {
+	serverFile, jsonFile, appFile, missingFile := args[0], args[1], args[2], args[3]
+	base := tars.GetServerConfig().BasePath
+	loaded := map[string]string{}
+	written := map[string]interface{}{}
+	load := func(file string, add func(string) (string, error)) {
+		content, err := add(file)
+		if err != nil {
+			fail(file, err)
+			return
+		}
+		loaded[file] = content
+		if data, err := os.ReadFile(filepath.Join(base, file)); err != nil {
+			fail("read "+file, err)
+		} else {
+			written[file] = string(data)
+		}
+	}
+	load(serverFile, tars.AddConfig)
+	load(jsonFile, tars.AddConfig)
+	load(appFile, tars.AddAppConfig)
+	out["loaded"] = loaded
+	out["written"] = written
+
+	// No server-level content: the service answers a non-zero ret, which AddConfig returns as
+	// an error without writing the file.
+	if content, err := tars.AddConfig(missingFile); err == nil {
+		fail(missingFile, fmt.Errorf("loaded without an error: %q", content))
+	} else {
+		out["missing_error"] = err.Error()
+	}
+	_, err := os.Stat(filepath.Join(base, missingFile))
+	out["missing_written"] = err == nil
+
+	if list, err := tars.GetConfigList(); err != nil {
+		fail("GetConfigList", err)
+	} else {
+		if list == nil {
+			list = []string{}
+		}
+		out["list"] = list
+	}
 }

@@ -9,6 +9,9 @@ import com.qq.tars.common.support.Holder;
 import com.qq.tars.common.util.Config;
 import com.qq.tars.server.config.ConfigurationManager;
 import com.qq.tars.server.config.ServerConfig;
+import com.qq.tars.support.config.ConfigHelper;
+import com.qq.tars.support.config.prx.ConfigInfo;
+import com.qq.tars.support.config.prx.ConfigPrx;
 import com.qq.tars.support.log.prx.LogInfo;
 import com.qq.tars.support.log.prx.LogPrx;
 import com.qq.tars.support.log.prx.LogPrxCallback;
@@ -20,6 +23,11 @@ import com.qq.tars.support.query.prx.QueryFPrx;
 import com.qq.tars.support.stat.InvokeStatHelper;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,6 +63,15 @@ import java.util.concurrent.atomic.AtomicReference;
  *       lines, and {@code logger} (file {@code raw}, format {@code %Y%m%d}) with one.</li>
  *   <li>{@code notify MARKER}: NotifyHelper's {@code syncReport} (reportServer) and
  *       {@code notifyWarn} / {@code notifyError} (one-way notifyServer).</li>
+ *   <li>{@code config SERVER_FILE JSON_FILE APP_FILE MISSING_FILE}: remote configuration as a
+ *       TarsJava server loads it: {@code ConfigHelper.loadConfig} (what {@code tars.loadconfig}
+ *       and applications call; {@code loadConfigByInfo}, the file written to
+ *       {@code <basepath>/conf/<file>}) for SERVER_FILE and JSON_FILE, ConfigHelper's own
+ *       application-level path (private {@code loadConfig(file, true)}, which tars-core has but
+ *       does not expose) for APP_FILE, {@code ConfigHelper.loadConfig(MISSING_FILE)} (expected
+ *       to fail), then the file lists through {@code ConfigPrx} ({@code ListConfig} and
+ *       {@code ListConfigByInfo} with bAppOnly; tars-core's ConfigPrx has no
+ *       {@code ListAllConfigByInfo}).</li>
  * </ul>
  *
  * Prints ONE JSON line {@code {"errors": [..], ...}} on stdout, then waits until stdin is closed
@@ -68,7 +85,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length < 2) {
-            System.err.println("usage: Main registry|ping|monitor|log|notify CONFIG [ARGS..]");
+            System.err.println("usage: Main registry|ping|monitor|log|notify|config CONFIG [ARGS..]");
             System.exit(2);
         }
         String command = args[0];
@@ -88,6 +105,7 @@ public final class Main {
                 case "monitor" -> monitor(communicator, rest, out, errors);
                 case "log" -> log(communicator, server, rest, out, errors);
                 case "notify" -> notify(communicator, server, rest, out, errors);
+                case "config" -> config(communicator, server, rest, out, errors);
                 default -> errors.add("unknown command " + command);
             }
         } catch (Throwable t) {
@@ -306,5 +324,78 @@ public final class Main {
         notify.notifyError(marker + " error");
         out.addProperty("thread", Long.toString(Thread.currentThread().getId()));
         out.addProperty("sent", 3);
+    }
+
+    private static void config(Communicator communicator, ServerConfig server, String[] rest, JsonObject out, JsonArray errors)
+            throws NoSuchMethodException {
+        need(rest, 4, "config SERVER_FILE JSON_FILE APP_FILE MISSING_FILE");
+        String app = server.getApplication();
+        String serverName = server.getServerName();
+        // What OmServiceMngr does in a TarsJava server: files go to <basepath>/conf/.
+        ConfigHelper helper = ConfigHelper.getInstance();
+        helper.setConfigInfo(communicator, app, serverName, server.getBasePath());
+        Path dir = Path.of(server.getBasePath(), "conf");
+        Method appOnly = ConfigHelper.class.getDeclaredMethod("loadConfig", String.class, boolean.class);
+        appOnly.setAccessible(true);
+
+        JsonObject loaded = new JsonObject();
+        out.add("loaded", loaded);
+        for (String file : new String[] {rest[0], rest[1], rest[2]}) {
+            boolean appLevel = file.equals(rest[2]);
+            step(errors, file, () -> {
+                boolean ok;
+                try {
+                    ok = appLevel ? (Boolean) appOnly.invoke(helper, file, true) : helper.loadConfig(file);
+                } catch (InvocationTargetException e) {
+                    if (e.getCause() instanceof Exception cause) {
+                        throw cause;
+                    }
+                    throw e;
+                }
+                if (!ok) {
+                    throw new IllegalStateException("loadConfig answered false");
+                }
+                loaded.addProperty(file, Files.readString(dir.resolve(file), StandardCharsets.UTF_8));
+            });
+        }
+        try {
+            helper.loadConfig(rest[3]);
+            errors.add(rest[3] + ": loaded without an error");
+        } catch (RuntimeException expected) {
+            out.addProperty("missing_error", describe(expected));
+        }
+        out.addProperty("missing_written", Files.exists(dir.resolve(rest[3])));
+        JsonArray files = new JsonArray();
+        step(errors, "list conf", () -> {
+            try (var paths = Files.list(dir)) {
+                paths.map(p -> p.getFileName().toString()).sorted().forEach(files::add);
+            }
+        });
+        out.add("conf_dir", files);
+
+        ConfigPrx config = communicator.stringToProxy(ConfigPrx.class, server.getConfig());
+        step(errors, "ListConfig", () -> {
+            Holder<List<String>> vf = new Holder<>(new ArrayList<>());
+            int ret = config.ListConfig(app, serverName, vf);
+            out.add("list", list(ret, vf.getValue()));
+        });
+        step(errors, "ListConfigByInfo", () -> {
+            Holder<List<String>> vf = new Holder<>(new ArrayList<>());
+            ConfigInfo info = new ConfigInfo(app, "", "", true, server.getLocalIP(),
+                    server.getCommunicatorConfig().getSetDivision());
+            int ret = config.ListConfigByInfo(info, vf);
+            out.add("app_list", list(ret, vf.getValue()));
+        });
+    }
+
+    private static JsonObject list(int ret, List<String> names) {
+        JsonObject o = new JsonObject();
+        o.addProperty("ret", ret);
+        JsonArray vf = new JsonArray();
+        if (names != null) {
+            names.forEach(vf::add);
+        }
+        o.add("vf", vf);
+        return o;
     }
 }
