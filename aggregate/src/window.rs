@@ -9,7 +9,8 @@
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use foldhash::fast::SeedableRandomState;
+use hashbrown::HashTable;
 use parking_lot::Mutex;
 
 /// How an aggregate value starts from and absorbs one input.
@@ -41,7 +42,9 @@ struct Shard<V>(Mutex<HashTable<(Box<[u8]>, V)>>);
 #[derive(Debug)]
 pub struct Window<V> {
     shards: Box<[Shard<V>]>,
-    hasher: DefaultHashBuilder,
+    /// Randomly seeded per window (report heads come from clients); fixed only in
+    /// [`Window::with_fixed_seed`].
+    hasher: SeedableRandomState,
     keys: AtomicUsize,
     max_keys: usize,
 }
@@ -49,11 +52,22 @@ pub struct Window<V> {
 impl<V> Window<V> {
     /// A window of `shards` shards (at least 1) holding at most `max_keys` keys.
     pub fn new(shards: usize, max_keys: usize) -> Self {
+        Self::with_hasher(shards, max_keys, SeedableRandomState::random())
+    }
+
+    /// A window whose hashes are the same in every process, so that the instruction counts of
+    /// `bench/icount` repeat exactly. Not for serving: a fixed seed lets clients choose keys
+    /// that collide.
+    pub fn with_fixed_seed(shards: usize, max_keys: usize) -> Self {
+        Self::with_hasher(shards, max_keys, SeedableRandomState::fixed())
+    }
+
+    fn with_hasher(shards: usize, max_keys: usize, hasher: SeedableRandomState) -> Self {
         Self {
             shards: (0..shards.max(1))
                 .map(|_| Shard(Mutex::new(HashTable::new())))
                 .collect(),
-            hasher: DefaultHashBuilder::default(),
+            hasher,
             keys: AtomicUsize::new(0),
             max_keys,
         }

@@ -18,7 +18,7 @@ use std::time::Duration;
 pub use config::Config;
 pub use metrics::Metrics;
 pub use path::{Layout, Roll, Target};
-pub use servant::LogServant;
+pub use servant::{Chunk, LogServant};
 
 /// Starts the writer threads and builds the servant; with `ship_to_sink`, lines also go to
 /// `sink` as documents.

@@ -87,11 +87,28 @@ struct Who<'a> {
 
 /// What one request writes: a file and its bytes.
 #[derive(Debug)]
-struct Chunk {
+pub struct Chunk {
     path: PathBuf,
     data: Vec<u8>,
     count: u64,
     shipped: Option<sink::Batch>,
+}
+
+impl Chunk {
+    /// The file the lines go to.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// The bytes appended to it.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// How many lines they hold.
+    pub fn lines(&self) -> u64 {
+        self.count
+    }
 }
 
 impl LogServant {
@@ -112,7 +129,13 @@ impl LogServant {
             )
     }
 
-    fn lines(&self, request: &Request, at: Timestamp) -> Result<Option<Chunk>, Reply> {
+    /// What `request`, arriving at `at`, writes: the file and the bytes, without writing them
+    /// (`call_at` hands the chunk to a writer thread; the instruction-count benchmarks measure
+    /// this part alone). `None` for a function the Log object does not have.
+    ///
+    /// # Errors
+    /// The reply for arguments that do not decode or names that are not plain file names.
+    pub fn prepare(&self, request: &Request, at: Timestamp) -> Result<Option<Chunk>, Reply> {
         let node = Self::node_name(request);
         let func = &*request.func_name;
         let decode = |e: tars_codec::Error| Reply::decode_error(&e);
@@ -266,7 +289,7 @@ impl Servant for LogServant {
 impl LogServant {
     /// Handles `request` as if it arrived at `at` (tests drive file rolling with this).
     pub fn call_at(&self, request: &Request, at: Timestamp) -> ReplyFuture {
-        let lines = match self.lines(request, at) {
+        let lines = match self.prepare(request, at) {
             Ok(Some(lines)) => lines,
             Ok(None) => {
                 let func = String::from_utf8_lossy(&request.func_name).into_owned();

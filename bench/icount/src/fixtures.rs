@@ -1,0 +1,98 @@
+//! Generated inputs shared by the criterion benchmarks (`tarsplane-bench`), the examples that
+//! write registry and config files, and the instruction-count cases: a registry of `n`
+//! TEndpoints and `n` TConfigs.
+
+pub mod registry_fixture {
+    //! Generated registries for the registry benchmarks: `n` TARS servers, each with two
+    //! servants and three active pods, one of them `Test.HelloServer`.
+
+    use std::fmt::Write as _;
+
+    /// The id every benchmark looks up: three active endpoints.
+    pub const LOOKUP_ID: &str = "Test.HelloServer.HelloObj";
+
+    /// The TEndpoint of server `i` (0 is `test-helloserver`) as JSON.
+    pub fn tendpoint(i: usize) -> serde_json::Value {
+        let name = if i == 0 {
+            "test-helloserver".to_owned()
+        } else {
+            format!("app{}-server{i}", i % 97)
+        };
+        serde_json::json!({
+            "apiVersion": "k8s.tars.io/v1beta3",
+            "kind": "TEndpoint",
+            "metadata": {"name": name, "namespace": "tars"},
+            "spec": {"tars": {"template": "tars.cpp", "profile": "", "servants": [
+                {"name": "HelloObj", "port": 10000, "timeout": 3000},
+                {"name": "AdminObj", "port": 10001},
+            ]}},
+            "status": {"pods": [
+                {"name": format!("{name}-0"), "settingState": "Active", "presentState": "Active"},
+                {"name": format!("{name}-1"), "settingState": "Active", "presentState": "Active"},
+                {"name": format!("{name}-2"), "settingState": "Active", "presentState": "Active"},
+            ]}
+        })
+    }
+
+    /// `n` TEndpoints as a YAML file (JSON documents are YAML).
+    pub fn yaml(n: usize) -> String {
+        let mut out = String::new();
+        for i in 0..n {
+            let _ = writeln!(out, "---\n{}", tendpoint(i));
+        }
+        out
+    }
+}
+
+pub mod config_fixture {
+    //! Generated TConfigs for the config benchmarks: `n` objects over `n / 5` servers of app
+    //! `Bench`, each server with four server-level files (`f0.conf`..`f3.conf`, ~200 bytes of
+    //! `TC_Config` text) and a pod-level `f0.conf` for pod 1.
+
+    use std::fmt::Write as _;
+
+    /// The file every benchmark loads: server `Server7`, `f0.conf`, as pod 1.
+    pub const SERVER: &str = "Server7";
+    /// The file loaded.
+    pub const FILE: &str = "f0.conf";
+    /// The caller: pod 1 of `Bench.Server7`.
+    pub const HOST: &str = "bench-server7-1.bench-server7";
+
+    fn content(server: usize, file: usize, pod: bool) -> String {
+        let mut text = format!("<bench>\n  server = Server{server}\n  file = f{file}.conf\n");
+        if pod {
+            text.push_str("  pod = 1\n");
+        }
+        for k in 0..5 {
+            let _ = writeln!(text, "  key{k} = value {k} of a typical configuration line");
+        }
+        text.push_str("</bench>\n");
+        text
+    }
+
+    /// TConfig `i` as JSON.
+    pub fn tconfig(i: usize) -> serde_json::Value {
+        let (server, slot) = (i / 5, i % 5);
+        let (file, seq) = if slot == 4 { (0, "1") } else { (slot, "m") };
+        serde_json::json!({
+            "apiVersion": "k8s.tars.io/v1beta3",
+            "kind": "TConfig",
+            "metadata": {"name": format!("bench-server{server}-f{file}-{seq}"), "namespace": "tars"},
+            "app": "Bench",
+            "server": format!("Server{server}"),
+            "configName": format!("f{file}.conf"),
+            "podSeq": seq,
+            "activated": true,
+            "configContent": content(server, file, seq != "m"),
+        })
+    }
+
+    /// `n` TConfigs as a YAML file (JSON documents are YAML).
+    pub fn yaml(n: usize) -> String {
+        let mut out = String::new();
+        for i in 0..n {
+            let _ = writeln!(out, "---\n{}", tconfig(i));
+        }
+        out
+    }
+}
