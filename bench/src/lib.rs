@@ -1,3 +1,5 @@
 //! Benchmarks for tarsplane live in `benches/`; results are recorded in `RESULTS.md`.
 
+pub mod ceiling;
+
 pub use tarsplane_icount::fixtures::{config_fixture, registry_fixture};

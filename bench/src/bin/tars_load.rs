@@ -60,6 +60,9 @@ struct Args {
     /// Worker threads for the generator.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Print the results as one JSON object instead of text (`scripts/bench-peers`).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -259,6 +262,23 @@ async fn run(args: Arc<Args>) -> anyhow::Result<()> {
         }
     }
     let mut out = std::io::stdout().lock();
+    let server_cpu = cpu_start.zip(cpu_end).map(|(a, b)| b - a);
+    if args.json {
+        let quantile = |q| (!hist.is_empty()).then(|| hist.value_at_quantile(q));
+        let line = serde_json::json!({
+            "calls": calls,
+            "seconds": elapsed,
+            "calls_per_s": calls as f64 / elapsed,
+            "errors": totals.errors.load(Ordering::Relaxed),
+            "p50_us": quantile(0.5),
+            "p99_us": quantile(0.99),
+            "p999_us": quantile(0.999),
+            "server_cpu_s": server_cpu,
+            "server_cpu_us_per_call": server_cpu.map(|s| s / calls.max(1) as f64 * 1e6),
+        });
+        writeln!(out, "{line}")?;
+        return Ok(());
+    }
     writeln!(
         out,
         "calls        {calls} in {elapsed:.2}s = {:.0} calls/s",
@@ -279,12 +299,11 @@ async fn run(args: Arc<Args>) -> anyhow::Result<()> {
             hist.max()
         )?;
     }
-    if let (Some(a), Some(b)) = (cpu_start, cpu_end) {
+    if let Some(cpu) = server_cpu {
         writeln!(
             out,
-            "server cpu   {:.3} µs per call ({:.2}s)",
-            (b - a) / calls.max(1) as f64 * 1e6,
-            b - a
+            "server cpu   {:.3} µs per call ({cpu:.2}s)",
+            cpu / calls.max(1) as f64 * 1e6,
         )?;
     }
     Ok(())
