@@ -49,6 +49,8 @@ pub struct Config {
     pub registry: registry::Config,
     /// `tars.tarsconfig.ConfigObj`.
     pub config: tars_config::Config,
+    /// `tars.tarsAdminRegistry.AdminRegObj`: where pods' NodeObj and tarsweb are.
+    pub adminreg: tars_adminreg::Config,
     /// The admin HTTP port (`/metrics`, `/healthz`, `/readyz`).
     pub admin: crate::admin::AdminConfig,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
@@ -80,6 +82,7 @@ impl Default for Config {
             log: embedded.log,
             registry: embedded.registry,
             config: embedded.config,
+            adminreg: embedded.adminreg,
             admin: embedded.admin,
             log_format: LogFormat::Text,
         }
@@ -172,6 +175,7 @@ impl Config {
         self.log.validate()?;
         self.registry.validate()?;
         self.config.validate()?;
+        self.adminreg.validate()?;
         self.admin.address()?;
         Ok(())
     }
@@ -193,6 +197,7 @@ impl Config {
             log: self.log.clone(),
             registry: self.registry.clone(),
             config: self.config.clone(),
+            adminreg: self.adminreg.clone(),
             admin: self.admin.clone(),
             services: crate::objects::Service::ALL.to_vec(),
             route_locally: true,

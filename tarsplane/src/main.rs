@@ -103,6 +103,8 @@ enum ServiceArg {
     Log,
     /// `tars.tarsconfig.ConfigObj` (11111).
     Config,
+    /// `tars.tarsAdminRegistry.AdminRegObj` (19111).
+    Adminreg,
     /// `tars.tarsquerystat.QueryObj` (16000).
     Querystat,
     /// `tars.tarsqueryproperty.QueryObj` (15000).
@@ -119,6 +121,7 @@ impl ServiceArg {
             ServiceArg::Notify => Service::Notify,
             ServiceArg::Log => Service::Log,
             ServiceArg::Config => Service::Config,
+            ServiceArg::Adminreg => Service::AdminReg,
             ServiceArg::Querystat => Service::QueryStat,
             ServiceArg::Queryproperty => Service::QueryProperty,
         }

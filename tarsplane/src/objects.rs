@@ -9,6 +9,7 @@ pub const FRAMEWORK_OBJECTS: &[(&str, u16, &str)] = &[
     ("tars.tarsnotify.NotifyObj", 13111, "notify"),
     ("tars.tarslog.LogObj", 12111, "log"),
     ("tars.tarsconfig.ConfigObj", 11111, "config"),
+    ("tars.tarsAdminRegistry.AdminRegObj", 19111, "adminreg"),
     ("tars.tarsquerystat.QueryObj", 16000, "stat (monitor query)"),
     (
         "tars.tarsqueryproperty.QueryObj",
@@ -33,6 +34,8 @@ pub enum Service {
     Log,
     /// `tars.tarsconfig.ConfigObj`.
     Config,
+    /// `tars.tarsAdminRegistry.AdminRegObj` (also answering the lower-case spelling).
+    AdminReg,
     /// `tars.tarsquerystat.QueryObj`.
     QueryStat,
     /// `tars.tarsqueryproperty.QueryObj`.
@@ -41,13 +44,14 @@ pub enum Service {
 
 impl Service {
     /// Every service, as `tarsplane up` runs them.
-    pub const ALL: [Service; 8] = [
+    pub const ALL: [Service; 9] = [
         Service::Registry,
         Service::Stat,
         Service::Property,
         Service::Notify,
         Service::Log,
         Service::Config,
+        Service::AdminReg,
         Service::QueryStat,
         Service::QueryProperty,
     ];
@@ -61,6 +65,7 @@ impl Service {
             Service::Notify => "notify",
             Service::Log => "log",
             Service::Config => "config",
+            Service::AdminReg => "adminreg",
             Service::QueryStat => "querystat",
             Service::QueryProperty => "queryproperty",
         }
@@ -80,6 +85,7 @@ impl Service {
             "tars.tarsnotify.NotifyObj" => Service::Notify,
             "tars.tarslog.LogObj" => Service::Log,
             "tars.tarsconfig.ConfigObj" => Service::Config,
+            tars_adminreg::OBJECT | tars_adminreg::OBJECT_LOWER => Service::AdminReg,
             "tars.tarsquerystat.QueryObj" => Service::QueryStat,
             "tars.tarsqueryproperty.QueryObj" => Service::QueryProperty,
             _ => return None,

@@ -87,6 +87,8 @@ pub struct Options {
     pub registry: registry::Config,
     /// The config service.
     pub config: tars_config::Config,
+    /// The AdminReg service.
+    pub adminreg: tars_adminreg::Config,
     /// The admin HTTP port.
     pub admin: AdminConfig,
     /// The services to run (`up`: all of them).
@@ -127,6 +129,7 @@ impl Options {
                 file: data_dir.join("config.yaml"),
                 ..tars_config::Config::default()
             },
+            adminreg: tars_adminreg::Config::default(),
             admin: AdminConfig::default(),
             services: Service::ALL.to_vec(),
             route_locally: true,
@@ -184,6 +187,7 @@ struct Parts {
     property: Option<Property>,
     notify: Option<(notify::NotifyServant, notify::NotifyWriter)>,
     log: Option<tars_log::LogServant>,
+    adminreg: Option<tars_adminreg::AdminRegServant>,
 }
 
 /// Starts the store and the selected services and binds their objects.
@@ -195,6 +199,9 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
     let mut metrics = prometheus_client::registry::Registry::default();
     let rpc_metrics = tars_rpc::Metrics::register(&mut metrics);
     let mut parts = start_parts(options, &mut metrics).await?;
+    if wants(Service::AdminReg) {
+        parts.adminreg = Some(start_adminreg(options, &mut metrics)?);
+    }
     let pod_watch = CancellationToken::new();
     let kubernetes = match &options.kubernetes_namespace {
         Some(namespace)
@@ -253,6 +260,10 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         let implemented = servant.is_some();
         let mut rpc = Server::new(ServerConfig::default()).metrics(rpc_metrics.clone());
         if let Some(servant) = servant {
+            if object == tars_adminreg::OBJECT {
+                // Some clients spell the object in lower case; the same servant answers.
+                rpc = rpc.servant(tars_adminreg::OBJECT_LOWER, Arc::clone(&servant));
+            }
             rpc = rpc.servant(object, servant);
         }
         let bound = rpc
@@ -283,6 +294,23 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         registry,
         config,
     })
+}
+
+/// Builds the AdminReg servant: pods' NodeObj at the configured port, tarsweb at its URL, bare
+/// pod names in `pingNode` completed with the Kubernetes namespace.
+fn start_adminreg(
+    options: &Options,
+    metrics: &mut prometheus_client::registry::Registry,
+) -> Result<tars_adminreg::AdminRegServant, Error> {
+    let config = &options.adminreg;
+    config.validate().map_err(Error::Config)?;
+    let web = tars_adminreg::Web::new(config).map_err(Error::Config)?;
+    Ok(tars_adminreg::AdminRegServant::new(
+        tars_adminreg::Nodes::new(config),
+        web,
+        options.kubernetes_namespace.clone().unwrap_or_default(),
+        tars_adminreg::Metrics::register(metrics),
+    ))
 }
 
 /// Starts the config service, writing the sample file first when the file source has none.
@@ -380,6 +408,7 @@ fn servant_for(
         }
         "tars.tarsnotify.NotifyObj" => Some(Arc::new(parts.notify.as_ref()?.0.clone())),
         "tars.tarslog.LogObj" => Some(Arc::new(parts.log.as_ref()?.clone())),
+        tars_adminreg::OBJECT => Some(Arc::new(parts.adminreg.as_ref()?.clone())),
         _ => None,
     }
 }

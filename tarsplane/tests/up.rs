@@ -71,6 +71,18 @@ async fn every_framework_object_listens_and_answers_tars_ping() {
             assert!(desc.contains(s.object), "{desc}");
         }
     }
+    // AdminReg answers the lower-case spelling on the same port.
+    let adminreg = served
+        .iter()
+        .find(|s| s.object == "tars.tarsAdminRegistry.AdminRegObj")
+        .expect("AdminRegObj");
+    let (ret, desc) = call(
+        adminreg.addr,
+        "tars.tarsadminregistry.AdminRegObj",
+        "noSuchFunction",
+    )
+    .await;
+    assert_eq!(ret, -3, "{desc}");
     stop(&shutdown, running).await;
 }
 

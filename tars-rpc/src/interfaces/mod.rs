@@ -8,6 +8,7 @@
 //! struct encodes a response (return value, then out parameters). `void` methods without out
 //! parameters answer with an empty `sBuffer` and have no result struct.
 
+pub mod adminreg;
 pub mod config;
 pub mod endpoint;
 pub mod log;
