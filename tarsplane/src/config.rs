@@ -51,6 +51,9 @@ pub struct Config {
     pub config: tars_config::Config,
     /// `tars.tarsAdminRegistry.AdminRegObj`: where pods' NodeObj and tarsweb are.
     pub adminreg: tars_adminreg::Config,
+    /// Kubernetes events of `kubernetes_namespace` into the store (`serve kevent`, and `up`
+    /// with a namespace).
+    pub kevent: tars_kevent::Config,
     /// The admin HTTP port (`/metrics`, `/healthz`, `/readyz`).
     pub admin: crate::admin::AdminConfig,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
@@ -83,6 +86,7 @@ impl Default for Config {
             registry: embedded.registry,
             config: embedded.config,
             adminreg: embedded.adminreg,
+            kevent: embedded.kevent,
             admin: embedded.admin,
             log_format: LogFormat::Text,
         }
@@ -176,6 +180,7 @@ impl Config {
         self.registry.validate()?;
         self.config.validate()?;
         self.adminreg.validate()?;
+        self.kevent.validate()?;
         self.admin.address()?;
         Ok(())
     }
@@ -198,6 +203,7 @@ impl Config {
             registry: self.registry.clone(),
             config: self.config.clone(),
             adminreg: self.adminreg.clone(),
+            kevent: self.kevent.clone(),
             admin: self.admin.clone(),
             services: crate::objects::Service::ALL.to_vec(),
             route_locally: true,

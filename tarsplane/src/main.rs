@@ -105,6 +105,8 @@ enum ServiceArg {
     Config,
     /// `tars.tarsAdminRegistry.AdminRegObj` (19111).
     Adminreg,
+    /// Kubernetes events into the store (needs `kubernetes_namespace`).
+    Kevent,
     /// `tars.tarsquerystat.QueryObj` (16000).
     Querystat,
     /// `tars.tarsqueryproperty.QueryObj` (15000).
@@ -122,6 +124,7 @@ impl ServiceArg {
             ServiceArg::Log => Service::Log,
             ServiceArg::Config => Service::Config,
             ServiceArg::Adminreg => Service::AdminReg,
+            ServiceArg::Kevent => Service::KEvent,
             ServiceArg::Querystat => Service::QueryStat,
             ServiceArg::Queryproperty => Service::QueryProperty,
         }

@@ -36,6 +36,8 @@ pub enum Service {
     Config,
     /// `tars.tarsAdminRegistry.AdminRegObj` (also answering the lower-case spelling).
     AdminReg,
+    /// Kubernetes events into the store (no object; needs a Kubernetes namespace).
+    KEvent,
     /// `tars.tarsquerystat.QueryObj`.
     QueryStat,
     /// `tars.tarsqueryproperty.QueryObj`.
@@ -44,7 +46,7 @@ pub enum Service {
 
 impl Service {
     /// Every service, as `tarsplane up` runs them.
-    pub const ALL: [Service; 9] = [
+    pub const ALL: [Service; 10] = [
         Service::Registry,
         Service::Stat,
         Service::Property,
@@ -52,6 +54,7 @@ impl Service {
         Service::Log,
         Service::Config,
         Service::AdminReg,
+        Service::KEvent,
         Service::QueryStat,
         Service::QueryProperty,
     ];
@@ -66,6 +69,7 @@ impl Service {
             Service::Log => "log",
             Service::Config => "config",
             Service::AdminReg => "adminreg",
+            Service::KEvent => "kevent",
             Service::QueryStat => "querystat",
             Service::QueryProperty => "queryproperty",
         }

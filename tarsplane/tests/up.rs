@@ -182,3 +182,19 @@ async fn one_service_runs_alone() {
     assert!(plane.registry().is_none() && plane.property().is_none());
     assert!(plane.sink().is_some() && plane.stat().is_some());
 }
+
+/// `serve kevent` without a namespace is refused with the reason; `up` without one leaves
+/// kevent out (every other object still listens, as the first test shows).
+#[tokio::test]
+async fn kevent_alone_needs_a_kubernetes_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut options = ephemeral(dir.path());
+    options.services = vec![tarsplane::objects::Service::KEvent];
+    let error = tarsplane::up::start(&options)
+        .await
+        .expect_err("no namespace");
+    assert!(
+        error.to_string().contains("kubernetes_namespace"),
+        "{error}"
+    );
+}

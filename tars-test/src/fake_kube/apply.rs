@@ -9,6 +9,7 @@ use super::meta::{metadata_mut, now_rfc3339, object_mut};
 use super::reply::{Reply, StatusError};
 use super::router::{Request, Target};
 use super::state::Inner;
+use super::validate;
 use crate::fake_es::reply::Params;
 
 /// The content type kube-rs sends `Patch::Apply` with (the body is JSON all the same).
@@ -107,6 +108,7 @@ fn apply(
     };
     merge_patch(&mut object, &patch);
     record_manager(&mut object, manager, &resource.api_version(), target.status);
+    validate::check(resource, namespace, name, &object)?;
     let written = inner.write(resource, namespace, name, object);
     let created = written.is_created();
     let object = written.into_object();
@@ -140,6 +142,7 @@ fn merge(
     } else {
         merge_patch(&mut object, &patch);
     }
+    validate::check(resource, namespace, name, &object)?;
     let stored = inner.write(resource, namespace, name, object).into_object();
     Ok(Reply::ok(stored))
 }

@@ -7,6 +7,7 @@ use super::reply::{Reply, StatusError};
 use super::router::Target;
 use super::selector::Filter;
 use super::state::{Inner, Resource};
+use super::validate;
 use crate::fake_es::reply::Params;
 
 /// `GET` on a collection without `watch`: every matching object and the current version.
@@ -80,6 +81,7 @@ pub(crate) fn create(
     if inner.stored(&resource.plural, namespace, &name).is_some() {
         return Err(StatusError::already_exists(resource, &name));
     }
+    validate::check(resource, namespace, &name, &object)?;
     if resource.has_status {
         object_mut(&mut object).remove("status");
     }
@@ -132,6 +134,7 @@ pub(crate) fn replace(
         set_or_remove(metadata_mut(&mut object), "managedFields", fields);
         object
     };
+    validate::check(resource, namespace, name, &object)?;
     let stored = inner.write(resource, namespace, name, object).into_object();
     Ok(Reply::ok(stored))
 }

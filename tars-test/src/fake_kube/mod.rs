@@ -46,6 +46,10 @@
 //!   (every type except `ConfigMap`, `Endpoints`, `Event`, `Lease`, `Secret` and
 //!   `ServiceAccount`), writes to the object ignore `status` and writes to `/status` take
 //!   only `status`.
+//! - Core v1 `Event` writes (create, replace, patch) are checked as the API server checks
+//!   them: `involvedObject.namespace` must be the event's namespace, or absent for an event in
+//!   `default`; a new-style event (`eventTime`) needs `reportingComponent`,
+//!   `reportingInstance` and `action` (422 `Invalid` otherwise).
 //! - Every write sets `metadata.resourceVersion` from one global counter (decimal strings),
 //!   keeps `uid` and `creationTimestamp`, bumps `metadata.generation` when anything but
 //!   metadata and status changes, and is a no-op (same version, no event) when nothing
@@ -54,14 +58,16 @@
 //!   `/api/v1` and `/apis/<group>/<version>`.
 //!
 //! Known differences from a real API server (checked against kube-apiserver 1.37; the same
-//! tests run on both in `registry/tests/kube_conformance.rs` and `notify/tests/pods.rs`):
+//! tests run on both in `registry/tests/kube_conformance.rs`, `notify/tests/pods.rs` and
+//! `kevent/tests/events.rs`):
 //! server-side apply does not track field ownership (no conflicts between managers, so
 //! `force` changes nothing, and fields a manager stops applying are kept, not removed) and
 //! records only `Apply` entries in `managedFields` (with empty `fieldsV1`), not the `Update`
 //! entries other writes make; apply takes JSON only, not YAML; JSON patch
 //! (`application/json-patch+json`), `deletecollection`, `dryRun`, paging, `Table` output,
 //! protobuf, admission, defaulting (CRD schema defaults, pod spec defaults, a new pod's
-//! `Pending` phase), pruning of unknown fields, schema validation and garbage collection by
+//! `Pending` phase, an event's empty `source` and reporting fields), pruning of unknown fields,
+//! schema validation (beyond events') and garbage collection by
 //! owner references are not implemented; built-in types are told from custom resources by
 //! their group (none, no dot, or ending in `.k8s.io`); periodic bookmarks are sent only on
 //! demand; generated names end in hex digits; the history kept for resuming watches is the
@@ -102,6 +108,7 @@ mod selector;
 mod server;
 mod state;
 mod store;
+mod validate;
 mod watch;
 
 pub use server::FakeKube;

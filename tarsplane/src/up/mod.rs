@@ -6,7 +6,6 @@
 //! the SQLite file in the data directory, or Elasticsearch when configured. The registry reads
 //! its YAML file (or Kubernetes). Every process also serves the admin port (`crate::admin`).
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,10 +14,16 @@ use std::time::Duration;
 use property::Property;
 use sink::Sink;
 use stat::Stat;
-use tars_rpc::{BoundServer, Servant, Server, ServerConfig};
+use tars_rpc::{BoundServer, Server, ServerConfig};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+mod parts;
+
+use self::parts::{
+    KEventRun, Parts, kubernetes, servant_for, start_adminreg, start_config, start_parts,
+    start_registry,
+};
 use crate::admin::{Admin, AdminConfig};
 use crate::objects::{FRAMEWORK_OBJECTS, Service};
 
@@ -89,6 +94,8 @@ pub struct Options {
     pub config: tars_config::Config,
     /// The AdminReg service.
     pub adminreg: tars_adminreg::Config,
+    /// The kevent service (runs only with a Kubernetes namespace).
+    pub kevent: tars_kevent::Config,
     /// The admin HTTP port.
     pub admin: AdminConfig,
     /// The services to run (`up`: all of them).
@@ -130,6 +137,7 @@ impl Options {
                 ..tars_config::Config::default()
             },
             adminreg: tars_adminreg::Config::default(),
+            kevent: tars_kevent::Config::default(),
             admin: AdminConfig::default(),
             services: Service::ALL.to_vec(),
             route_locally: true,
@@ -177,17 +185,7 @@ pub struct Plane {
     pod_watch: CancellationToken,
     registry: Option<registry::Service>,
     config: Option<tars_config::Service>,
-}
-
-/// The services' running parts, each present when a selected service needs it.
-#[derive(Debug, Default)]
-struct Parts {
-    sink: Option<Sink>,
-    stat: Option<Stat>,
-    property: Option<Property>,
-    notify: Option<(notify::NotifyServant, notify::NotifyWriter)>,
-    log: Option<tars_log::LogServant>,
-    adminreg: Option<tars_adminreg::AdminRegServant>,
+    kevent: Option<KEventRun>,
 }
 
 /// Starts the store and the selected services and binds their objects.
@@ -203,19 +201,15 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         parts.adminreg = Some(start_adminreg(options, &mut metrics)?);
     }
     let pod_watch = CancellationToken::new();
-    let kubernetes = match &options.kubernetes_namespace {
-        Some(namespace)
-            if wants(Service::Registry) || wants(Service::Notify) || wants(Service::Config) =>
-        {
-            Some(registry::Kubernetes {
-                client: kube::Client::try_default()
-                    .await
-                    .map_err(Error::Kubernetes)?,
-                namespace: namespace.clone(),
-            })
-        }
-        _ => None,
-    };
+    let kubernetes = kubernetes(options).await?;
+    let kevent = parts
+        .kevent
+        .take()
+        .zip(kubernetes.as_ref())
+        .map(|(kevent, kube)| KEventRun {
+            kevent,
+            client: kube.client.clone(),
+        });
     if let (Some(kube), Some((notify_servant, _))) = (&kubernetes, &parts.notify) {
         let (client, namespace) = (kube.client.clone(), kube.namespace.clone());
         let (pods, stop) = (notify_servant.pod_names(), pod_watch.clone());
@@ -293,124 +287,8 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         pod_watch,
         registry,
         config,
+        kevent,
     })
-}
-
-/// Builds the AdminReg servant: pods' NodeObj at the configured port, tarsweb at its URL, bare
-/// pod names in `pingNode` completed with the Kubernetes namespace.
-fn start_adminreg(
-    options: &Options,
-    metrics: &mut prometheus_client::registry::Registry,
-) -> Result<tars_adminreg::AdminRegServant, Error> {
-    let config = &options.adminreg;
-    config.validate().map_err(Error::Config)?;
-    let web = tars_adminreg::Web::new(config).map_err(Error::Config)?;
-    Ok(tars_adminreg::AdminRegServant::new(
-        tars_adminreg::Nodes::new(config),
-        web,
-        options.kubernetes_namespace.clone().unwrap_or_default(),
-        tars_adminreg::Metrics::register(metrics),
-    ))
-}
-
-/// Starts the config service, writing the sample file first when the file source has none.
-async fn start_config(
-    options: &Options,
-    kubernetes: Option<&registry::Kubernetes>,
-    metrics: &mut prometheus_client::registry::Registry,
-    shutdown: CancellationToken,
-) -> Result<tars_config::Service, Error> {
-    let config = &options.config;
-    if config.source == tars_config::Source::File {
-        crate::samples::write_sample(&config.file, crate::samples::CONFIG_SAMPLE)?;
-    }
-    let kubernetes = kubernetes.map(|k| (k.client.clone(), k.namespace.clone()));
-    let metrics = tars_config::Metrics::register(metrics);
-    tars_config::start(config, kubernetes, metrics, shutdown)
-        .await
-        .map_err(Error::ConfigService)
-}
-
-/// Starts the store and the service parts the selected services need.
-async fn start_parts(
-    options: &Options,
-    metrics: &mut prometheus_client::registry::Registry,
-) -> Result<Parts, Error> {
-    let wants = |service| options.services.contains(&service);
-    let mut parts = Parts::default();
-    let needs_sink = options.services.iter().any(|s| {
-        matches!(
-            s,
-            Service::Stat
-                | Service::Property
-                | Service::Notify
-                | Service::QueryStat
-                | Service::QueryProperty
-        )
-    }) || (wants(Service::Log) && options.log.ship_to_sink);
-    if !needs_sink {
-        if wants(Service::Log) {
-            let log_metrics = tars_log::Metrics::register(metrics);
-            parts.log =
-                Some(tars_log::start(&options.log, None, log_metrics).map_err(Error::Config)?);
-        }
-        return Ok(parts);
-    }
-    let sink = Sink::start(&options.sink, sink::Metrics::register(metrics)).map_err(Error::Sink)?;
-    let mut specs = Vec::new();
-    if wants(Service::Stat) || wants(Service::QueryStat) {
-        let m = aggregate::Metrics::register(metrics, "tars_stat");
-        let stat = Stat::start(&options.stat, sink.clone(), m).map_err(Error::Config)?;
-        specs.push(stat.index_spec().clone());
-        parts.stat = Some(stat);
-    }
-    if wants(Service::Property) || wants(Service::QueryProperty) {
-        let m = aggregate::Metrics::register(metrics, "tars_property");
-        let property =
-            Property::start(&options.property, sink.clone(), m).map_err(Error::Config)?;
-        specs.push(property.index_spec().clone());
-        parts.property = Some(property);
-    }
-    if wants(Service::Log) {
-        let m = tars_log::Metrics::register(metrics);
-        parts.log =
-            Some(tars_log::start(&options.log, Some(sink.clone()), m).map_err(Error::Config)?);
-        specs.push(tars_log::ship_index_spec(&options.log));
-    }
-    if wants(Service::Notify) {
-        let m = notify::Metrics::register(metrics);
-        parts.notify =
-            Some(notify::start(&options.notify, sink.clone(), m).map_err(Error::Config)?);
-        specs.push(notify::index_spec(&options.notify));
-    }
-    for spec in specs {
-        sink.register_index(spec).await.map_err(Error::Sink)?;
-    }
-    parts.sink = Some(sink);
-    Ok(parts)
-}
-
-fn servant_for(
-    object: &str,
-    parts: &Parts,
-    registry: Option<&registry::Service>,
-    config: Option<&tars_config::Service>,
-) -> Option<Arc<dyn Servant>> {
-    match object {
-        "tars.tarsconfig.ConfigObj" => Some(Arc::new(config?.servant.clone())),
-        "tars.tarsregistry.QueryObj" => Some(Arc::new(registry?.query.clone())),
-        "tars.tarsregistry.RegistryObj" => Some(Arc::new(registry?.registry_servant.clone())),
-        "tars.tarsstat.StatObj" => Some(Arc::new(parts.stat.as_ref()?.servant())),
-        "tars.tarsquerystat.QueryObj" => Some(Arc::new(parts.stat.as_ref()?.query_servant())),
-        "tars.tarsproperty.PropertyObj" => Some(Arc::new(parts.property.as_ref()?.servant())),
-        "tars.tarsqueryproperty.QueryObj" => {
-            Some(Arc::new(parts.property.as_ref()?.query_servant()))
-        }
-        "tars.tarsnotify.NotifyObj" => Some(Arc::new(parts.notify.as_ref()?.0.clone())),
-        "tars.tarslog.LogObj" => Some(Arc::new(parts.log.as_ref()?.clone())),
-        tars_adminreg::OBJECT => Some(Arc::new(parts.adminreg.as_ref()?.clone())),
-        _ => None,
-    }
 }
 
 /// Binds the admin port with its readiness checks (none when `admin.listen` is empty).
@@ -496,55 +374,6 @@ async fn bind_all(
     Ok(listeners)
 }
 
-/// Starts the registry with every framework object routed to `listeners` (configured routes
-/// win), writing the sample file first when the file source has none.
-async fn start_registry(
-    options: &Options,
-    listeners: &[(&'static str, &'static str, tokio::net::TcpListener)],
-    kubernetes: Option<registry::Kubernetes>,
-    metrics: registry::Metrics,
-    shutdown: CancellationToken,
-) -> Result<registry::Service, Error> {
-    let mut config = options.registry.clone();
-    if options.route_locally {
-        let mut routes = local_routes(options.host, listeners);
-        routes.append(&mut config.routes);
-        config.routes = routes;
-    }
-    if config.source == registry::Source::File {
-        crate::samples::write_sample(&config.file, crate::samples::REGISTRY_SAMPLE)?;
-    }
-    registry::start(&config, kubernetes, metrics, shutdown)
-        .await
-        .map_err(Error::Registry)
-}
-
-/// Routes for every framework object to this process's listeners: the address clients use
-/// (loopback when listening on every interface) and the bound port.
-fn local_routes(
-    host: IpAddr,
-    listeners: &[(&'static str, &'static str, tokio::net::TcpListener)],
-) -> BTreeMap<String, Vec<registry::routes::RouteEndpoint>> {
-    let advertised = if host.is_unspecified() {
-        IpAddr::from([127, 0, 0, 1])
-    } else {
-        host
-    };
-    listeners
-        .iter()
-        .filter_map(|(object, _, listener)| {
-            let port = listener.local_addr().ok()?.port();
-            let endpoint = registry::routes::RouteEndpoint {
-                host: advertised.to_string(),
-                port,
-                timeout_ms: registry::routes::SELF_TIMEOUT_MS,
-                tcp: true,
-            };
-            Some(((*object).to_owned(), vec![endpoint]))
-        })
-        .collect()
-}
-
 impl Plane {
     /// The document store, when a running service uses one.
     pub fn sink(&self) -> Option<&Sink> {
@@ -591,6 +420,10 @@ impl Plane {
             // Ends once the notify listener has stopped and its queue is written.
             flushers.spawn(writer.run());
         }
+        if let Some(KEventRun { kevent, client }) = self.kevent {
+            // Hands its last batch to the sink when `flush` is cancelled.
+            flushers.spawn(kevent.run(client, flush.clone()));
+        }
         flushers.close();
         let servers = TaskTracker::new();
         for server in self.servers {
@@ -598,6 +431,8 @@ impl Plane {
         }
         servers.close();
         servers.wait().await;
+        // A process without listeners (`serve kevent`) runs until shutdown too.
+        shutdown.cancelled().await;
         self.pod_watch.cancel();
         if let Some(registry) = &self.registry {
             registry.closed().await;
