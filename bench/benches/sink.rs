@@ -14,41 +14,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sink::config::{EsConfig, SpoolConfig, SqliteConfig};
-use sink::{Batch, EsSink, Metrics, Op, SqliteSink, doc_id};
+use sink::{Batch, EsSink, Metrics, SqliteSink};
 use tars_test::bulk_counter::BulkCounter;
 use tars_test::fake_es::FakeEs;
 
 const DOCS: usize = 10_000;
 
-/// A K8SFramework stat document (framework facts §5.2), fields in the reference's order.
 fn push_stat(batch: &mut Batch, i: usize) {
-    let n = i as i64;
-    let id = doc_id(&[b"10.0.0.1", b"20240328", b"0960", &i.to_le_bytes()]);
-    batch
-        .push(Op::Index, "tars_stat_20240328", id.as_str(), |d| {
-            d.str("source_id", "10.0.0.1")
-                .int("f_timestamp", 1_711_620_000)
-                .str("f_date", "20240328")
-                .str("f_tflag", "0960")
-                .str("master_name", "Test.HelloClient")
-                .str("slave_name", "Test.HelloServer")
-                .str("interface_name", "sayHello")
-                .str("tars_version", "3.0.1")
-                .str("master_ip", "10.1.2.3")
-                .str("slave_ip", "10.1.2.4")
-                .int("slave_port", 10_000 + n % 100)
-                .int("return_value", 0)
-                .int("succ_count", 1000 + n)
-                .int("timeout_count", n % 3)
-                .int("exce_count", n % 5)
-                .int("total_count", 1000 + n + n % 3 + n % 5)
-                .int("total_time", 52_341 + n)
-                .str("interv_count", "100|900,200|80,500|20")
-                .int("ave_time", 52)
-                .int("maxrsp_time", 480)
-                .int("minrsp_time", 1);
-        })
-        .expect("valid document");
+    tarsplane_bench::sink_fixture::push_stat(batch, i).expect("valid document");
 }
 
 fn stat_batch(offset: usize) -> Batch {

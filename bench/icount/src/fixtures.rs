@@ -1,6 +1,6 @@
 //! Generated inputs shared by the criterion benchmarks (`tarsplane-bench`), the examples that
 //! write registry and config files, and the instruction-count cases: a registry of `n`
-//! TEndpoints and `n` TConfigs.
+//! TEndpoints, `n` TConfigs, and stat documents for the sink.
 
 pub mod registry_fixture {
     //! Generated registries for the registry benchmarks: `n` TARS servers, each with two
@@ -94,5 +94,42 @@ pub mod config_fixture {
             let _ = writeln!(out, "---\n{}", tconfig(i));
         }
         out
+    }
+}
+
+pub mod sink_fixture {
+    //! K8SFramework stat documents (framework facts §5.2) for the sink benchmarks.
+
+    /// Appends stat document `i` (fields in the reference's order, values varying with `i`) to
+    /// `batch`.
+    ///
+    /// # Errors
+    /// Only when the batch refuses the document (never for these names).
+    pub fn push_stat(batch: &mut sink::Batch, i: usize) -> sink::Result<()> {
+        let n = i as i64;
+        let id = sink::doc_id(&[b"10.0.0.1", b"20240328", b"0960", &i.to_le_bytes()]);
+        batch.push(sink::Op::Index, "tars_stat_20240328", id.as_str(), |d| {
+            d.str("source_id", "10.0.0.1")
+                .int("f_timestamp", 1_711_620_000)
+                .str("f_date", "20240328")
+                .str("f_tflag", "0960")
+                .str("master_name", "Test.HelloClient")
+                .str("slave_name", "Test.HelloServer")
+                .str("interface_name", "sayHello")
+                .str("tars_version", "3.0.1")
+                .str("master_ip", "10.1.2.3")
+                .str("slave_ip", "10.1.2.4")
+                .int("slave_port", 10_000 + n % 100)
+                .int("return_value", 0)
+                .int("succ_count", 1000 + n)
+                .int("timeout_count", n % 3)
+                .int("exce_count", n % 5)
+                .int("total_count", 1000 + n + n % 3 + n % 5)
+                .int("total_time", 52_341 + n)
+                .str("interv_count", "100|900,200|80,500|20")
+                .int("ave_time", 52)
+                .int("maxrsp_time", 480)
+                .int("minrsp_time", 1);
+        })
     }
 }

@@ -238,31 +238,7 @@ fn sink_batch() -> Op {
     Box::new(move || {
         batch.clear();
         for i in 0..DOCS {
-            let n = black_box(i) as i64;
-            let id = sink::doc_id(&[b"10.0.0.1", b"20240328", b"0960", &i.to_le_bytes()]);
-            let pushed = batch.push(sink::Op::Index, "tars_stat_20240328", id.as_str(), |d| {
-                d.str("source_id", "10.0.0.1")
-                    .int("f_timestamp", 1_711_620_000)
-                    .str("f_date", "20240328")
-                    .str("f_tflag", "0960")
-                    .str("master_name", "Test.HelloClient")
-                    .str("slave_name", "Test.HelloServer")
-                    .str("interface_name", "sayHello")
-                    .str("tars_version", "3.0.1")
-                    .str("master_ip", "10.1.2.3")
-                    .str("slave_ip", "10.1.2.4")
-                    .int("slave_port", 10_000 + n % 100)
-                    .int("return_value", 0)
-                    .int("succ_count", 1000 + n)
-                    .int("timeout_count", n % 3)
-                    .int("exce_count", n % 5)
-                    .int("total_count", 1000 + n + n % 3 + n % 5)
-                    .int("total_time", 52_341 + n)
-                    .str("interv_count", "100|900,200|80,500|20")
-                    .int("ave_time", 52)
-                    .int("maxrsp_time", 480)
-                    .int("minrsp_time", 1);
-            });
+            let pushed = crate::fixtures::sink_fixture::push_stat(&mut batch, black_box(i));
             ok("stat document", pushed);
         }
         black_box(batch.byte_len());
