@@ -202,6 +202,9 @@ class Cluster:
     def __init__(self, kube: Kube):
         self.kube = kube
         self.namespaces: list[str] = []
+        # Namespaced objects applied outside the fresh namespaces (kevent's Role and RoleBinding
+        # in `default`): deleted one by one at the end.
+        self.outside: dict[str, dict] = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
 
     def said(self, text: str) -> str:
@@ -215,6 +218,9 @@ class Cluster:
 
     def apply(self, obj: dict) -> Response:
         """Server-side apply, as the chart test's field manager, refusing unknown fields."""
+        namespace = obj["metadata"].get("namespace")
+        if PLURALS[obj["kind"]][1] and namespace not in self.namespaces:
+            self.outside[object_path(obj)] = obj
         response = self.kube.request(
             "PATCH", object_path(obj), obj,
             query={"fieldManager": FIELD_MANAGER, "force": "true", "fieldValidation": "Strict"},
@@ -236,6 +242,11 @@ class Cluster:
 
     def close(self):
         self.pool.shutdown(wait=True)
+        for path in reversed(list(self.outside)):
+            try:
+                self.kube.request("DELETE", path)
+            except OSError:
+                pass
         for name in self.namespaces:
             # Best effort: a real cluster's namespace controller removes everything in them.
             try:

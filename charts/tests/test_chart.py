@@ -27,7 +27,8 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 from packaging.version import Version
-from rbac_expectations import LEASE, RBAC_CASES, RELEASE, expected_permissions, values_of
+from rbac_expectations import (DEFAULT_NAMESPACE, KEVENT, LEASE, RBAC_CASES, RELEASE,
+                               expected_permissions, values_of)
 
 try:
     import tomllib
@@ -41,7 +42,7 @@ NAMESPACE = "tars"
 ADMIN_PORT = 9100
 
 # Services, ports and objects as K8SFramework names them (framework facts §2; tarsconfig:
-# framework next §1.2).
+# framework next §1.2; tarsAdminRegistry §3; tarskevent §4: no servants, so no Service, None).
 K8SFRAMEWORK_SERVICES = {
     "registry": ("tars-tarsregistry", {"queryobj": 17890, "registryobj": 17891}),
     "stat": ("tars-tarsstat", {"statobj": 17000}),
@@ -51,6 +52,8 @@ K8SFRAMEWORK_SERVICES = {
     "querystat": ("tars-tarsquerystat", {"queryobj": 16000}),
     "queryproperty": ("tars-tarsqueryproperty", {"queryobj": 15000}),
     "config": ("tars-tarsconfig", {"configobj": 11111}),
+    "adminreg": ("tars-tarsadminregistry", {"adminregobj": 19111}),
+    "kevent": (None, {}),
 }
 FRAMEWORK_OBJECTS = {
     "tars.tarsstat.StatObj": ("stat", 17000),
@@ -60,11 +63,18 @@ FRAMEWORK_OBJECTS = {
     "tars.tarsquerystat.QueryObj": ("querystat", 16000),
     "tars.tarsqueryproperty.QueryObj": ("queryproperty", 15000),
     "tars.tarsconfig.ConfigObj": ("config", 11111),
+    # The name tarsweb calls (K8SFramework's TServer is tarsAdminRegistry) and the lower-case
+    # spelling K8SFramework's registry also resolves (it lower-cases app and server).
+    "tars.tarsAdminRegistry.AdminRegObj": ("adminreg", 19111),
+    "tars.tarsadminregistry.AdminRegObj": ("adminreg", 19111),
 }
 SERVICES = list(K8SFRAMEWORK_SERVICES)
-STORE_SERVICES = {"stat", "property", "notify", "querystat", "queryproperty"}
+STORE_SERVICES = {"stat", "property", "notify", "querystat", "queryproperty", "kevent"}
 # The services that use the Kubernetes API (a token, the namespace in their TOML file).
-KUBE_SERVICES = {"registry", "notify", "config"}
+KUBE_SERVICES = {"registry", "notify", "config", "kevent"}
+# The services given the namespace in their TOML file: the API users, and adminreg, which
+# completes bare pod names with it (pingNode) without calling the API.
+NAMESPACE_SERVICES = KUBE_SERVICES | {"adminreg"}
 
 # Value sets rendered by every structural test.
 VALUE_SETS = {
@@ -89,7 +99,7 @@ VALUE_SETS = {
         "timeZone": "Asia/Shanghai",
         "logFormat": "json",
         "listenAddress": "::",
-        "indices": {"stat": "prod_stat_"},
+        "indices": {"stat": "prod_stat_", "kevent": "prod_kevent_"},
         "networkPolicy": {
             "enabled": True,
             "clients": [{"podSelector": {"matchLabels": {"tars.io/ServerApp": "Test"}}}],
@@ -109,18 +119,24 @@ VALUE_SETS = {
             },
             "sink": {"elasticsearch": {"max_bulk_docs": 5000, "spool": {"fsync": False}}},
             "config": {"stale_after_secs": 90, "max_content_bytes": 2000000},
+            "adminreg": {"node_call_timeout_ms": 5000, "web_url": "http://tarsweb.tars:3000"},
+            "kevent": {"delete_after": "7d", "batch_max_docs": 1000, "max_remembered": 50000},
         },
         "configServer": {"replicas": 3, "podLabels": {"team": "platform"}},
+        "kevent": {"podLabels": {"team": "platform"}},
     },
     "replace-partial": {
         "mode": "replace",
         "log": {"enabled": False},
         "notify": {"enabled": False},
         "configServer": {"enabled": False},
+        "adminreg": {"enabled": False},
+        "kevent": {"enabled": False},
         "crds": {"install": False},
     },
     "standalone-without-crds": {"crds": {"install": False}},
     "replace-with-reconciler": {"mode": "replace", "registry": {"reconciler": {"enabled": True}}},
+    "kevent-without-cluster-events": {"config": {"kevent": {"cluster_events": False}}},
 }
 
 
@@ -152,6 +168,14 @@ def _render(key: str, namespace: str) -> tuple:
 def render(values: dict, namespace: str = NAMESPACE) -> list[dict]:
     """The rendered objects (fresh copies), cached per value set and namespace."""
     return copy.deepcopy(list(_render(json.dumps(values, sort_keys=True), namespace)))
+
+
+def render_notes(values: dict, namespace: str = NAMESPACE) -> str:
+    """The rendered NOTES.txt."""
+    with helm_python.Chart.load(str(CHART)) as loaded:
+        out = loaded.render(values, name=RELEASE, namespace=namespace, is_install=True)
+    (notes,) = [text for path, text in out.items() if path.endswith("NOTES.txt")]
+    return notes
 
 
 def find(docs, kind, name=None):
@@ -190,11 +214,15 @@ def test_every_value_set_renders_and_passes_the_values_schema(chart, name):
     docs = render(VALUE_SETS[name])
     kinds = {d["kind"] for d in docs}
     assert {"Deployment", "Service", "ConfigMap", "ServiceAccount"} <= kinds
-    keys = [(d["kind"], d["metadata"]["name"]) for d in docs]
-    assert len(keys) == len(set(keys)), "two objects share a kind and name"
+    keys = [(d["kind"], d["metadata"].get("namespace"), d["metadata"]["name"]) for d in docs]
+    assert len(keys) == len(set(keys)), "two objects share a kind, namespace and name"
     for d in docs:
         if d["kind"] != "CustomResourceDefinition":
-            assert d["metadata"]["namespace"] == NAMESPACE, d["metadata"]["name"]
+            where = d["metadata"]["namespace"]
+            # The one exception: kevent's Role and RoleBinding for the cluster-level events.
+            assert where == NAMESPACE or (
+                where == DEFAULT_NAMESPACE and d["kind"] in {"Role", "RoleBinding"}
+                and d["metadata"]["name"] == f"{RELEASE}-kevent-{NAMESPACE}"), (d["kind"], where, d["metadata"]["name"])
 
 
 def test_chart_metadata(chart):
@@ -584,23 +612,27 @@ def test_tconfig_schema_is_the_top_level_fields_of_framework_next():
 # RBAC
 
 
-def permissions(docs) -> dict[str, set]:
-    """ServiceAccount name -> set of (apiGroup, resource, verb, resourceName or '*')."""
+def permissions(docs, namespace: str = NAMESPACE) -> dict[str, set]:
+    """ServiceAccount name -> set of (apiGroup, resource, verb, resourceName or '*', namespace
+    the Role and RoleBinding are in)."""
     assert not find(docs, "ClusterRole") and not find(docs, "ClusterRoleBinding")
-    roles = {r["metadata"]["name"]: r for r in find(docs, "Role")}
+    roles = {(r["metadata"]["namespace"], r["metadata"]["name"]): r for r in find(docs, "Role")}
     granted: dict[str, set] = {sa["metadata"]["name"]: set() for sa in find(docs, "ServiceAccount")}
     for binding in find(docs, "RoleBinding"):
         assert binding["roleRef"]["kind"] == "Role"
-        role = roles[binding["roleRef"]["name"]]
+        where = binding["metadata"]["namespace"]
+        role = roles[(where, binding["roleRef"]["name"])]
         for subject in binding["subjects"]:
-            assert subject["kind"] == "ServiceAccount" and subject["namespace"] == NAMESPACE
+            assert subject["kind"] == "ServiceAccount" and subject["namespace"] == namespace
             for rule in role["rules"]:
                 for group in rule["apiGroups"]:
                     for resource in rule["resources"]:
                         for verb in rule["verbs"]:
                             for name in rule.get("resourceNames", ["*"]):
                                 assert "*" not in (group, resource, verb)
-                                granted[subject["name"]].add((group, resource, verb, name))
+                                granted[subject["name"]].add((group, resource, verb, name, where))
+    bound = {(b["metadata"]["namespace"], b["roleRef"]["name"]) for b in find(docs, "RoleBinding")}
+    assert set(roles) <= bound, f"Roles bound to nobody: {sorted(set(roles) - bound)}"
     return granted
 
 
@@ -610,7 +642,7 @@ def permissions(docs) -> dict[str, set]:
 def test_rbac_is_exactly_what_each_service_needs(name, reconciler):
     values = VALUE_SETS[name]
     granted = permissions(render(values))
-    expected = expected_permissions(values, reconciler, SERVICES)
+    expected = expected_permissions(values, reconciler, SERVICES, NAMESPACE)
     for service in SERVICES:
         account = f"{RELEASE}-{service}"
         if account not in expected:
@@ -622,14 +654,74 @@ def test_rbac_is_exactly_what_each_service_needs(name, reconciler):
 def test_custom_lease_name_is_the_one_the_role_allows():
     docs = render({"config": {"registry": {"reconciler": {"lease_name": "my-lease"}}}})
     leases = {p for p in permissions(docs)[f"{RELEASE}-registry"] if p[1] == "leases"}
-    assert leases == {("coordination.k8s.io", "leases", "create", "*"),
-                      ("coordination.k8s.io", "leases", "get", "my-lease"),
-                      ("coordination.k8s.io", "leases", "update", "my-lease")}
+    assert leases == {("coordination.k8s.io", "leases", "create", "*", NAMESPACE),
+                      ("coordination.k8s.io", "leases", "get", "my-lease", NAMESPACE),
+                      ("coordination.k8s.io", "leases", "update", "my-lease", NAMESPACE)}
     assert config_of(docs, "registry")["registry"]["reconciler"]["lease_name"] == "my-lease"
 
 
+def kevent_rbac(docs) -> list[tuple]:
+    """(kind, namespace, name) of the Roles and RoleBindings bound to kevent's account."""
+    found = []
+    for binding in find(docs, "RoleBinding"):
+        if any(s["name"] == f"{RELEASE}-kevent" for s in binding["subjects"]):
+            where = binding["metadata"]["namespace"]
+            found.append(("RoleBinding", where, binding["metadata"]["name"]))
+            found.append(("Role", where, binding["roleRef"]["name"]))
+    return sorted(found)
+
+
 @pytest.mark.parametrize("name", ["defaults", "replace"])
-def test_only_registry_notify_and_config_get_an_api_token(name):
+def test_kevent_reads_events_in_its_namespace_and_default(name):
+    """K8SFramework's tarskevent has a ClusterRole on events; the chart grants the same verbs in
+    the two namespaces it watches, through a Role and RoleBinding in each."""
+    docs = render(VALUE_SETS[name])
+    cluster_name = f"{RELEASE}-kevent-{NAMESPACE}"
+    assert kevent_rbac(docs) == sorted([
+        ("Role", NAMESPACE, f"{RELEASE}-kevent"), ("RoleBinding", NAMESPACE, f"{RELEASE}-kevent"),
+        ("Role", DEFAULT_NAMESPACE, cluster_name), ("RoleBinding", DEFAULT_NAMESPACE, cluster_name)])
+    role = [r for r in find(docs, "Role", cluster_name)]
+    assert [r["metadata"]["namespace"] for r in role] == [DEFAULT_NAMESPACE]
+    assert role[0]["rules"] == [{"apiGroups": [""], "resources": ["events"],
+                                 "verbs": ["get", "list", "watch"]}]
+    (binding,) = find(docs, "RoleBinding", cluster_name)
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": f"{RELEASE}-kevent",
+                                    "namespace": NAMESPACE}]
+    assert permissions(docs)[f"{RELEASE}-kevent"] == (
+        {p + (NAMESPACE,) for p in KEVENT} | {p + (DEFAULT_NAMESPACE,) for p in KEVENT})
+    assert config_of(docs, "kevent")["kevent"]["cluster_events"] is True
+
+
+def test_kevent_without_cluster_events_stays_in_its_namespace():
+    docs = render(VALUE_SETS["kevent-without-cluster-events"])
+    assert kevent_rbac(docs) == sorted([("Role", NAMESPACE, f"{RELEASE}-kevent"),
+                                        ("RoleBinding", NAMESPACE, f"{RELEASE}-kevent")])
+    assert all(d["metadata"].get("namespace") in (None, NAMESPACE) for d in docs)
+    assert config_of(docs, "kevent")["kevent"]["cluster_events"] is False
+
+
+def test_kevent_released_into_default_has_one_role():
+    """In `default` the cluster-level events are the namespace's own (the binary watches it
+    once), so there is one Role, not two."""
+    docs = render({}, namespace=DEFAULT_NAMESPACE)
+    name = f"{RELEASE}-kevent"
+    assert kevent_rbac(docs) == sorted([("Role", DEFAULT_NAMESPACE, name),
+                                        ("RoleBinding", DEFAULT_NAMESPACE, name)])
+    granted = permissions(docs, namespace=DEFAULT_NAMESPACE)
+    expected = expected_permissions({}, True, SERVICES, DEFAULT_NAMESPACE)
+    assert granted == expected
+    assert granted[name] == {p + (DEFAULT_NAMESPACE,) for p in KEVENT}
+
+
+def test_disabled_kevent_has_no_role_anywhere():
+    docs = render({"kevent": {"enabled": False}})
+    assert kevent_rbac(docs) == []
+    assert not [d for d in docs if "kevent" in d["metadata"]["name"]]
+    assert "kevent" not in render_notes({"kevent": {"enabled": False}})
+
+
+@pytest.mark.parametrize("name", ["defaults", "replace"])
+def test_only_registry_notify_config_and_kevent_get_an_api_token(name):
     docs = render(VALUE_SETS[name])
     for service in SERVICES:
         needs = service in KUBE_SERVICES
@@ -648,8 +740,16 @@ def test_only_registry_notify_and_config_get_an_api_token(name):
 def test_services_use_k8sframework_names_and_ports(name):
     docs = render(VALUE_SETS[name])
     services = {s["metadata"]["name"]: s for s in find(docs, "Service")}
-    assert set(services) == {svc for svc, _ in K8SFRAMEWORK_SERVICES.values()}
+    assert set(services) == {svc for svc, _ in K8SFRAMEWORK_SERVICES.values() if svc}
     for service, (svc_name, ports) in K8SFRAMEWORK_SERVICES.items():
+        if svc_name is None:
+            # kevent: no Service (K8SFramework's tars-tarskevent has none); its pod serves the
+            # admin port only, and no Service selects it.
+            labels = workload(docs, service)["spec"]["template"]["metadata"]["labels"]
+            assert not [s for s in services.values() if s["spec"]["selector"].items() <= labels.items()]
+            assert container(docs, service)["ports"] == [
+                {"name": "admin", "containerPort": ADMIN_PORT, "protocol": "TCP"}]
+            continue
         svc = services[svc_name]
         assert svc["spec"]["type"] == "ClusterIP"
         got = {p["name"]: p["port"] for p in svc["spec"]["ports"]}
@@ -668,12 +768,17 @@ def test_services_use_k8sframework_names_and_ports(name):
 def test_disabled_services_render_nothing():
     docs = render(VALUE_SETS["replace-partial"])
     names = {d["metadata"]["name"] for d in docs}
-    assert not {"tars-tarslog", "tars-tarsnotify", "tars-tarsconfig"} & names
-    assert not any(n.startswith((f"{RELEASE}-log", f"{RELEASE}-notify", f"{RELEASE}-config"))
+    assert not {"tars-tarslog", "tars-tarsnotify", "tars-tarsconfig", "tars-tarsadminregistry"} & names
+    assert not any(n.startswith((f"{RELEASE}-log", f"{RELEASE}-notify", f"{RELEASE}-config",
+                                 f"{RELEASE}-adminreg", f"{RELEASE}-kevent"))
                    for n in names)
+    assert all(d["metadata"].get("namespace") in (None, NAMESPACE) for d in docs)
     routes = config_of(docs, "registry")["registry"]["routes"]
-    assert not {"tars.tarslog.LogObj", "tars.tarsnotify.NotifyObj", "tars.tarsconfig.ConfigObj"} & set(routes)
+    assert not {"tars.tarslog.LogObj", "tars.tarsnotify.NotifyObj", "tars.tarsconfig.ConfigObj",
+                "tars.tarsAdminRegistry.AdminRegObj", "tars.tarsadminregistry.AdminRegObj"} & set(routes)
     assert "tars.tarsstat.StatObj" in routes
+    notes = render_notes(VALUE_SETS["replace-partial"])
+    assert "tars-tarsstat:" in notes and "tars-tarsadminregistry" not in notes and "kevent" not in notes
 
 
 @pytest.mark.parametrize("name", ["defaults", "everything"])
@@ -770,6 +875,56 @@ def test_config_service_values_are_under_config_server():
     assert values_of(VALUE_SETS["everything"], "config") is VALUE_SETS["everything"]["configServer"]
 
 
+@pytest.mark.parametrize("name", ["defaults", "replace", "replace-with-reconciler"])
+def test_adminreg_serves_tars_tarsadminregistry_without_api_access(name):
+    """framework next §3: K8SFramework's Service tars-tarsadminregistry (port 19111), in both
+    modes; it calls pods' NodeObj and tarsweb, never the Kubernetes API, yet its TOML names the
+    namespace (pingNode completes bare pod names with it)."""
+    docs = render(VALUE_SETS[name])
+    deployment = workload(docs, "adminreg")
+    assert deployment["spec"]["replicas"] == 1
+    assert container(docs, "adminreg")["args"] == [
+        "serve", "adminreg", "--config", "/etc/tarsplane/tarsplane.toml"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert one(docs, "ServiceAccount", f"{RELEASE}-adminreg")["automountServiceAccountToken"] is False
+    assert permissions(docs)[f"{RELEASE}-adminreg"] == set()
+    assert not [d for d in find(docs, "Role") + find(docs, "RoleBinding") if "adminreg" in d["metadata"]["name"]]
+    svc = one(docs, "Service", "tars-tarsadminregistry")
+    assert [(p["name"], p["port"]) for p in svc["spec"]["ports"]] == [("adminregobj", 19111), ("admin", ADMIN_PORT)]
+    assert svc["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    cfg = config_of(docs, "adminreg")
+    assert cfg["kubernetes_namespace"] == NAMESPACE
+    assert not {"sink", "registry", "kevent", "notify"} & set(cfg)
+    assert set(env_of(docs, "adminreg")) == {"RUST_LOG"}
+    assert "PodDisruptionBudget" not in {d["kind"] for d in docs if "adminreg" in d["metadata"]["name"]}
+    routes = config_of(docs, "registry")["registry"]["routes"]
+    for obj in ["tars.tarsAdminRegistry.AdminRegObj", "tars.tarsadminregistry.AdminRegObj"]:
+        assert routes[obj] == [{"host": "tars-tarsadminregistry", "port": 19111}]
+    assert "tars-tarsadminregistry: tars.tarsAdminRegistry.AdminRegObj 19111" in render_notes(VALUE_SETS[name])
+
+
+@pytest.mark.parametrize("name", ["defaults", "replace", "replace-with-reconciler"])
+def test_kevent_runs_one_replica_writing_to_the_store_without_a_service(name):
+    """framework next §4: tars-tarskevent has no servants and one replica; it writes to the
+    store, so it gets the sink section, the spool volume and the credentials like notify."""
+    docs = render(VALUE_SETS[name])
+    deployment = workload(docs, "kevent")
+    assert deployment["spec"]["replicas"] == 1
+    assert container(docs, "kevent")["args"] == [
+        "serve", "kevent", "--config", "/etc/tarsplane/tarsplane.toml"]
+    assert deployment["spec"]["template"]["spec"]["automountServiceAccountToken"] is True
+    assert not [s for s in find(docs, "Service") if "kevent" in s["metadata"]["name"]]
+    cfg = config_of(docs, "kevent")
+    assert cfg["kubernetes_namespace"] == NAMESPACE
+    assert cfg["kevent"]["index"] == f"{NAMESPACE}_kevent_"
+    assert cfg["sink"]["elasticsearch"]["nodes"] == ["http://tars-elasticsearch:9200"]
+    assert not {"registry", "notify", "adminreg"} & set(cfg)
+    assert "kevent (no Service" in render_notes(VALUE_SETS[name])
+    credentials = render(VALUE_SETS["password-tls"])
+    assert env_of(credentials, "kevent")["TARSPLANE_ES_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "password"
+
+
 def test_explicit_affinity_replaces_the_default():
     pod = workload(render(VALUE_SETS["everything"]), "registry")["spec"]["template"]["spec"]
     assert pod["affinity"] == {"nodeAffinity": {}}
@@ -816,9 +971,15 @@ def test_network_policies_are_optional_and_admit_only_the_service_ports():
     docs = render(VALUE_SETS["everything"])
     for service, (_, ports) in K8SFRAMEWORK_SERVICES.items():
         policy = one(docs, "NetworkPolicy", f"{RELEASE}-{service}")
-        tars_rule, admin_rule = policy["spec"]["ingress"]
-        assert {p["port"] for p in tars_rule["ports"]} == set(ports.values())
-        assert tars_rule["from"] == VALUE_SETS["everything"]["networkPolicy"]["clients"]
+        assert policy["spec"]["policyTypes"] == ["Ingress"], "egress is not restricted"
+        *tars_rules, admin_rule = policy["spec"]["ingress"]
+        if ports:
+            (tars_rule,) = tars_rules
+            assert {p["port"] for p in tars_rule["ports"]} == set(ports.values())
+            assert tars_rule["from"] == VALUE_SETS["everything"]["networkPolicy"]["clients"]
+        else:
+            # kevent: a rule without ports would admit every port, so there is none.
+            assert tars_rules == [], service
         assert admin_rule["ports"] == [{"port": ADMIN_PORT, "protocol": "TCP"}]
         assert "from" not in admin_rule
 
@@ -859,6 +1020,8 @@ STRUCTS = {
     ("registry", "reconciler"): ("registry/src/config.rs", "ReconcilerConfig"),
     ("admin",): ("tarsplane/src/admin.rs", "AdminConfig"),
     ("config",): ("config/src/config.rs", "Config"),
+    ("adminreg",): ("adminreg/src/config.rs", "Config"),
+    ("kevent",): ("kevent/src/config.rs", "Config"),
 }
 # Maps whose keys are data (object ids, IPs, roll types), and what their values are.
 FREE_MAPS = {
@@ -957,14 +1120,17 @@ def test_config_per_mode_and_namespace():
         assert cfg["host"] == "0.0.0.0"
         assert cfg["admin"] == {"listen": "0.0.0.0:9100"}
         assert cfg["log_format"] == "text"
-        # Only the services that use the API are given the namespace.
-        assert cfg.get("kubernetes_namespace") == (NAMESPACE if service in KUBE_SERVICES else None)
+        # Only the services that use the API, and adminreg, are given the namespace.
+        assert cfg.get("kubernetes_namespace") == (NAMESPACE if service in NAMESPACE_SERVICES else None)
         assert ("sink" in cfg) == (service in STORE_SERVICES), service
     assert config_of(docs, "stat")["stat"]["index_prefix"] == f"{NAMESPACE}_stat_"
     assert config_of(docs, "querystat")["stat"]["index_prefix"] == f"{NAMESPACE}_stat_"
     assert config_of(docs, "property")["property"]["index_prefix"] == f"{NAMESPACE}_property_"
     assert config_of(docs, "queryproperty")["property"]["index_prefix"] == f"{NAMESPACE}_property_"
     assert config_of(docs, "notify")["notify"]["index"] == f"{NAMESPACE}_notify_"
+    assert config_of(docs, "kevent")["kevent"] == {"index": f"{NAMESPACE}_kevent_", "cluster_events": True}
+    assert config_of(docs, "adminreg")["adminreg"] == {"node_port": 19385,
+                                                       "web_url": "http://tars-tarsweb:3000"}
     assert config_of(docs, "stat")["sink"]["elasticsearch"]["nodes"] == ["http://tars-elasticsearch:9200"]
 
 
@@ -996,6 +1162,17 @@ def test_config_overrides_merge_with_integer_types():
     assert log["log"]["log_types"] == {"10minute": ["Test.HelloServer.access"]}
     assert log["log"]["ship_to_sink"] is True and "sink" in log, "shipping logs needs the sink"
     assert config_of(docs, "notify")["notify"]["pod_names"] == {"10.0.0.9": "vm-9.legacy"}
+    kevent = config_of(docs, "kevent")["kevent"]
+    assert kevent == {"index": "prod_kevent_", "cluster_events": True, "delete_after": "7d",
+                      "batch_max_docs": 1000, "max_remembered": 50000}
+    assert isinstance(kevent["batch_max_docs"], int)
+    assert config_of(docs, "adminreg")["adminreg"] == {
+        "node_port": 19385, "web_url": "http://tarsweb.tars:3000", "node_call_timeout_ms": 5000}
+    assert workload(docs, "kevent")["spec"]["template"]["metadata"]["labels"]["team"] == "platform"
+    notes = render_notes(VALUE_SETS["everything"])
+    assert "-> prod_kevent_" in notes
+    index_in_config = render_notes({"config": {"kevent": {"index": "events"}}})
+    assert "-> events " in index_in_config, "config.kevent.index wins, as in the TOML file"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1102,6 +1279,20 @@ def test_credential_combinations_the_binary_refuses_fail_at_render(chart, es, me
         {"config": {"config": {"stale_after_sec": 60}}},
         {"config": {"config": {"max_content_bytes": 5000000}}},
         {"config": {"config": {"probe_interval_ms": 0}}},
+        {"adminreg": {"replicas": "one"}},
+        {"adminreg": {"ports": [19111]}},
+        {"kevent": {"enabled": "yes"}},
+        {"kevent": {"cluster_events": False}},
+        {"indices": {"kevent": "Tars_Kevent"}},
+        {"config": {"adminreg": {"web_url": "tars-tarsweb:3000"}}},
+        {"config": {"adminreg": {"node_port": 70000}}},
+        {"config": {"adminreg": {"node_call_timeout_ms": 0}}},
+        {"config": {"adminreg": {"kubernetes_namespace": "tars"}}},
+        {"config": {"kevent": {"cluster_event": False}}},
+        {"config": {"kevent": {"cluster_events": "yes"}}},
+        {"config": {"kevent": {"batch_max_docs": 0}}},
+        {"config": {"kevent": {"delete_after": "3 days"}}},
+        {"config": {"kevent": {"index": "Bad Index"}}},
         {"grafana": {"dashboard": {"enabled": "yes"}}},
         {"listenAddress": "localhost"},
     ],

@@ -57,8 +57,12 @@ K8SFramework uses (framework facts §2, framework next §1.2; port names are the
 lower-cased, the registry's are queryobj/registryobj), the workload kind, whether it writes to
 or queries the store (sink), whether it talks to the Kubernetes API (kube), the config section
 it reads, whether its replicas prefer different nodes (spread: the watch-fed lookup services,
-which every TARS server needs at startup), and its key in values.yaml when that is not its name
-(values: `config` there holds the TOML overrides).
+which every TARS server needs at startup), whether it is given the namespace in its TOML file
+without using the API (namespace: adminreg completes bare pod names with it), and its key in
+values.yaml when that is not its name (values: `config` there holds the TOML overrides). A port's
+aliases are other names of its object, routed by the registry too. A service without ports
+(kevent, as K8SFramework's tars-tarskevent) has no Service (service empty): its pods serve only
+the admin port.
 */}}
 {{- define "tarsplane.serviceTable" -}}
 registry:
@@ -128,10 +132,26 @@ config:
   values: configServer
   ports:
     - {name: configobj, port: 11111, object: tars.tarsconfig.ConfigObj}
+adminreg:
+  service: tars-tarsadminregistry
+  workload: Deployment
+  sink: false
+  kube: false
+  namespace: true
+  section: adminreg
+  ports:
+    - {name: adminregobj, port: 19111, object: tars.tarsAdminRegistry.AdminRegObj, aliases: [tars.tarsadminregistry.AdminRegObj]}
+kevent:
+  service: ""
+  workload: Deployment
+  sink: true
+  kube: true
+  section: kevent
+  ports: []
 {{- end -}}
 
 {{- define "tarsplane.serviceOrder" -}}
-registry stat property notify log querystat queryproperty config
+registry stat property notify log querystat queryproperty config adminreg kevent
 {{- end -}}
 
 {{/* The key of a service's values, (dict "root" $ "component" "config"): the table's `values`, else its name. */}}
@@ -176,6 +196,22 @@ true
 
 {{- define "tarsplane.leaseName" -}}
 {{- dig "reconciler" "lease_name" "tarsplane-registry-reconciler" .Values.config.registry -}}
+{{- end -}}
+
+{{/*
+Whether kevent watches the `default` namespace for cluster-level events: `[kevent]
+cluster_events` (default true) and a release namespace other than `default` (the binary's rule).
+*/}}
+{{- define "tarsplane.keventClusterEvents" -}}
+{{- if and .Values.kevent.enabled (dig "cluster_events" true .Values.config.kevent) (ne .Release.Namespace "default") -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* The name of kevent's Role and RoleBinding in `default`: the release namespace in it, so
+releases in different namespaces do not claim the same object. */}}
+{{- define "tarsplane.keventClusterRoleName" -}}
+{{- printf "%s-%s" (include "tarsplane.componentName" (dict "root" . "component" "kevent")) .Release.Namespace -}}
 {{- end -}}
 
 {{/* Index names: K8SFramework's <namespace>_<kind>_ unless set. */}}
@@ -278,7 +314,7 @@ merged over them.
 {{- $host := $values.listenAddress -}}
 {{- $adminHost := ternary (printf "[%s]" $host) $host (contains ":" $host) -}}
 {{- $cfg := dict "host" $host "log_format" $values.logFormat "admin" (dict "listen" (printf "%s:%d" $adminHost (int $values.admin.port))) -}}
-{{- if $meta.kube -}}
+{{- if or $meta.kube $meta.namespace -}}
 {{- $_ := set $cfg "kubernetes_namespace" $root.Release.Namespace -}}
 {{- end -}}
 {{- if include "tarsplane.usesSink" . -}}
@@ -299,7 +335,10 @@ merged over them.
 {{- $other := get $table $name -}}
 {{- if and (ne $name "registry") (get $values (include "tarsplane.valuesKey" (dict "root" $root "component" $name))).enabled -}}
 {{- range $other.ports -}}
-{{- $_ := set $routes .object (list (dict "host" $other.service "port" .port)) -}}
+{{- $port := .port -}}
+{{- range $object := prepend (.aliases | default list) .object -}}
+{{- $_ := set $routes $object (list (dict "host" $other.service "port" $port)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -317,6 +356,13 @@ merged over them.
 {{- $_ := set $cfg "log" (mergeOverwrite $section (deepCopy $values.config.log)) -}}
 {{- else if eq $component "config" -}}
 {{- $_ := set $cfg "config" (mergeOverwrite (dict "source" "kubernetes") (deepCopy $values.config.config)) -}}
+{{- else if eq $component "adminreg" -}}
+{{- $section := dict "node_port" 19385 "web_url" "http://tars-tarsweb:3000" -}}
+{{- $_ := set $cfg "adminreg" (mergeOverwrite $section (deepCopy $values.config.adminreg)) -}}
+{{- else if eq $component "kevent" -}}
+{{- /* cluster_events is written out: the chart's RBAC in `default` follows it. */}}
+{{- $section := dict "index" (include "tarsplane.index" (dict "root" $root "kind" "kevent")) "cluster_events" true -}}
+{{- $_ := set $cfg "kevent" (mergeOverwrite $section (deepCopy $values.config.kevent)) -}}
 {{- end -}}
 {{- toJson $cfg -}}
 {{- end -}}
