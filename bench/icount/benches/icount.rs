@@ -29,6 +29,7 @@ use tarsplane_icount::{Prepared, prepared};
 #[bench::property_add_report_100(args = ("property_add_report_100"), setup = prepared)]
 #[bench::sink_ndjson_stat_100(args = ("sink_ndjson_stat_100"), setup = prepared)]
 #[bench::log_logger_by_info_100_lines(args = ("log_logger_by_info_100_lines"), setup = prepared)]
+#[bench::trace_merge_and_close_8_lines(args = ("trace_merge_and_close_8_lines"), setup = prepared)]
 fn case(prepared: &'static mut Prepared) {
     prepared.run();
     black_box(prepared);

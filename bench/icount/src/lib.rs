@@ -15,6 +15,7 @@ use std::fmt;
 mod codec;
 pub mod fixtures;
 mod services;
+mod trace;
 
 /// How far a count may move from the baseline before the check fails, in either direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +114,7 @@ impl Case {
 pub fn cases() -> Vec<Case> {
     let mut all = codec::cases();
     all.extend(services::cases());
+    all.extend(trace::cases());
     all
 }
 
