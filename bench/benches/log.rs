@@ -13,7 +13,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tars_codec::{Protocol, Struct, TarsMap};
-use tars_rpc::interfaces::log::{LogInfo, LoggerByInfoArgs};
 use tars_rpc::interfaces::notify::NotifyServerArgs;
 use tars_rpc::{Request, Servant};
 
@@ -51,23 +50,7 @@ fn log(c: &mut Criterion) {
     )
     .expect("log");
     let line = format!("{}\n", "x".repeat(99));
-    let buffer: Vec<&[u8]> = (0..LINES).map(|_| line.as_bytes()).collect();
-    let args = LoggerByInfoArgs {
-        info: LogInfo {
-            appname: b"Bench",
-            servername: b"Server",
-            filename: b"app",
-            format: b"%Y%m%d",
-            setdivision: b"",
-            has_sufix: true,
-            has_app_name_prefix: true,
-            has_square_bracket: false,
-            concat_str: b"_",
-            separ: b"|",
-            log_type: b"day",
-        },
-        buffer,
-    };
+    let args = tarsplane_bench::log_fixture::logger_by_info(line.as_bytes(), LINES);
     let req = request("tars.tarslog.LogObj", "loggerbyInfo", &args);
     let mut group = c.benchmark_group("log");
     group.throughput(Throughput::Elements(LINES as u64));

@@ -57,7 +57,7 @@ impl Config {
         if !self.index.is_empty() {
             sink::validate_index_name(&self.index).map_err(|e| format!("kevent.index: {e}"))?;
         }
-        validate_age(&self.delete_after)
+        sink::validate_age(&self.delete_after)
             .map_err(|reason| format!("kevent.delete_after: {reason}"))?;
         let positive = [
             ("kevent.batch_max_docs", self.batch_max_docs as u64),
@@ -81,19 +81,6 @@ impl Config {
         } else {
             self.index.clone()
         }
-    }
-}
-
-/// Checks an Elasticsearch time value as a lifecycle `min_age` takes it: digits and a unit.
-fn validate_age(age: &str) -> Result<(), String> {
-    let digits = age.bytes().take_while(u8::is_ascii_digit).count();
-    let unit = &age[digits..];
-    if digits > 0 && matches!(unit, "d" | "h" | "m" | "s" | "ms" | "micros" | "nanos") {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{age}` is not an age such as `3d` or `12h` (units d, h, m, s, ms, micros, nanos)"
-        ))
     }
 }
 

@@ -86,6 +86,23 @@ impl IndexSpec {
     }
 }
 
+/// Checks an Elasticsearch time value as a lifecycle `min_age` takes it (an index family's
+/// `delete_after`): digits and a unit (`d`, `h`, `m`, `s`, `ms`, `micros`, `nanos`).
+///
+/// # Errors
+/// The reason, naming the value; the caller prefixes its configuration key.
+pub fn validate_age(age: &str) -> Result<(), String> {
+    let digits = age.bytes().take_while(u8::is_ascii_digit).count();
+    let unit = age.get(digits..).unwrap_or_default();
+    if digits > 0 && matches!(unit, "d" | "h" | "m" | "s" | "ms" | "micros" | "nanos") {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{age}` is not an age such as `3d` or `12h` (units d, h, m, s, ms, micros, nanos)"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +152,15 @@ mod tests {
             p["ism_template"],
             json!([{"index_patterns": ["tars_notify_", ".ds-tars_notify_*"], "priority": 100}])
         );
+    }
+
+    #[test]
+    fn ages_are_digits_and_a_unit() {
+        for ok in ["3d", "12h", "90m", "1s", "500ms", "7micros", "9nanos"] {
+            assert_eq!(super::validate_age(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "d", "3", "3 d", "3days", "-3d", "3dd", "三d"] {
+            assert!(super::validate_age(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -31,7 +31,7 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use es::EsSink;
 pub use es::lifecycle::{Backend, Flavour, Lifecycle};
-pub use index::IndexSpec;
+pub use index::{IndexSpec, validate_age};
 pub use json::DocWriter;
 pub use metrics::Metrics;
 pub use query::{AggQuery, AggRow, Filter, FilterOp, KeyValue, validate_field};

@@ -91,22 +91,9 @@ impl Config {
                 self.max_open_ms, self.incomplete_wait_ms
             ));
         }
-        validate_age(&self.delete_after)
+        sink::validate_age(&self.delete_after)
             .map_err(|reason| format!("trace.delete_after: {reason}"))?;
         Ok(())
-    }
-}
-
-/// An Elasticsearch time value as a lifecycle `min_age` takes it: digits and a unit.
-fn validate_age(age: &str) -> Result<(), String> {
-    let digits = age.bytes().take_while(u8::is_ascii_digit).count();
-    let unit = age.get(digits..).unwrap_or_default();
-    if digits > 0 && matches!(unit, "d" | "h" | "m" | "s" | "ms" | "micros" | "nanos") {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{age}` is not an age such as `7d` or `12h` (units d, h, m, s, ms, micros, nanos)"
-        ))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Generated inputs shared by the criterion benchmarks (`tarsplane-bench`), the examples that
 //! write registry and config files, and the instruction-count cases: a registry of `n`
-//! TEndpoints, `n` TConfigs, and stat documents for the sink.
+//! TEndpoints, `n` TConfigs, stat documents for the sink and log requests.
 
 pub mod registry_fixture {
     //! Generated registries for the registry benchmarks: `n` TARS servers, each with two
@@ -131,5 +131,32 @@ pub mod sink_fixture {
                 .int("maxrsp_time", 480)
                 .int("minrsp_time", 1);
         })
+    }
+}
+
+pub mod log_fixture {
+    //! `loggerbyInfo` arguments for the log benchmarks.
+
+    use tars_rpc::interfaces::log::{LogInfo, LoggerByInfoArgs};
+
+    /// A daily `Bench.Server` `app` log with K8SFramework's usual options, carrying `n` copies of
+    /// `line`.
+    pub fn logger_by_info(line: &[u8], n: usize) -> LoggerByInfoArgs<'_> {
+        LoggerByInfoArgs {
+            info: LogInfo {
+                appname: b"Bench",
+                servername: b"Server",
+                filename: b"app",
+                format: b"%Y%m%d",
+                setdivision: b"",
+                has_sufix: true,
+                has_app_name_prefix: true,
+                has_square_bracket: false,
+                concat_str: b"_",
+                separ: b"|",
+                log_type: b"day",
+            },
+            buffer: vec![line; n],
+        }
     }
 }

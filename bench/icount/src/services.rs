@@ -11,7 +11,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use tars_codec::{Encode, Protocol, TarsMap};
 use tars_rpc::interfaces::config::{ByInfoArgs, ConfigInfo};
-use tars_rpc::interfaces::log::{LogInfo, LoggerByInfoArgs};
 use tars_rpc::interfaces::property::{
     ReportPropMsgArgs, StatPropInfo, StatPropMsgBody, StatPropMsgHead,
 };
@@ -264,22 +263,7 @@ fn log_prepare() -> Op {
         ),
     );
     let line: &'static str = String::leak(format!("{}\n", "x".repeat(99)));
-    let args = LoggerByInfoArgs {
-        info: LogInfo {
-            appname: b"Bench",
-            servername: b"Server",
-            filename: b"app",
-            format: b"%Y%m%d",
-            setdivision: b"",
-            has_sufix: true,
-            has_app_name_prefix: true,
-            has_square_bracket: false,
-            concat_str: b"_",
-            separ: b"|",
-            log_type: b"day",
-        },
-        buffer: vec![line.as_bytes(); 100],
-    };
+    let args = crate::fixtures::log_fixture::logger_by_info(line.as_bytes(), 100);
     let request = request(
         "tars.tarslog.LogObj",
         "loggerbyInfo",
