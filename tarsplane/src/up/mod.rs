@@ -337,6 +337,25 @@ async fn bind_admin(
             }),
         );
     }
+    if let Some((metrics, cluster)) = parts.kevent_check.clone() {
+        admin.check(
+            "kevent",
+            Box::new(move || {
+                let down: Vec<&str> = ["namespace", "cluster"]
+                    .into_iter()
+                    .filter(|s| (*s == "namespace" || cluster) && !metrics.source_up(s))
+                    .collect();
+                if down.is_empty() {
+                    Ok(String::new())
+                } else {
+                    Err(format!(
+                        "event watch not reaching the API server ({}); events are written once it does",
+                        down.join(", ")
+                    ))
+                }
+            }),
+        );
+    }
     if let Some(sink) = &parts.sink {
         let sink = sink.clone();
         admin.check(

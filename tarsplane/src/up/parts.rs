@@ -39,6 +39,8 @@ pub(super) struct Parts {
     pub(super) log: Option<tars_log::LogServant>,
     pub(super) adminreg: Option<tars_adminreg::AdminRegServant>,
     pub(super) kevent: Option<tars_kevent::KEvent>,
+    /// kevent's metrics and whether it watches `default` too, for its readiness check.
+    pub(super) kevent_check: Option<(tars_kevent::Metrics, bool)>,
 }
 
 /// The Kubernetes client and namespace, when a namespace is set and a selected service uses
@@ -171,8 +173,10 @@ pub(super) async fn start_parts(
     }
     if let Some(namespace) = kevent_namespace {
         let m = tars_kevent::Metrics::register(metrics);
-        let kevent = tars_kevent::KEvent::new(options.kevent.clone(), namespace, sink.clone(), m)
-            .map_err(Error::Config)?;
+        let kevent =
+            tars_kevent::KEvent::new(options.kevent.clone(), namespace, sink.clone(), m.clone())
+                .map_err(Error::Config)?;
+        parts.kevent_check = Some((m, kevent.watches_default()));
         specs.push(kevent.index_spec());
         parts.kevent = Some(kevent);
     }
