@@ -31,6 +31,7 @@ pub mod plane;
 pub mod poll;
 pub mod recorder;
 pub mod registry;
+pub mod topology;
 
 pub use echo::{ECHO, Echo, spawn_echo};
 pub use node::{

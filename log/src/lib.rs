@@ -65,6 +65,7 @@ pub fn start(
     };
     Ok(LogServant {
         shipping,
+        trace: None,
         root: Arc::new(config.log_path.clone()),
         layout: Arc::new(layout),
         tz,

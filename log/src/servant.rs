@@ -26,6 +26,8 @@ pub struct LogServant {
     pub(crate) metrics: Metrics,
     /// Where lines are also sent as documents, if shipping is on.
     pub(crate) shipping: Option<Shipping>,
+    /// Where trace lines (`_t_trace_`) also go, if the trace pipeline runs.
+    pub(crate) trace: Option<tars_trace::Feed>,
 }
 
 /// Shipping lines to the sink for search: one document per line in `<prefix><app>`.
@@ -89,9 +91,11 @@ struct Who<'a> {
 #[derive(Debug)]
 pub struct Chunk {
     path: PathBuf,
-    data: Vec<u8>,
+    data: Bytes,
     count: u64,
     shipped: Option<sink::Batch>,
+    /// The trace lines for the trace pipeline.
+    traced: Option<tars_trace::Lines>,
 }
 
 impl Chunk {
@@ -112,6 +116,13 @@ impl Chunk {
 }
 
 impl LogServant {
+    /// Also hands every trace line (`_t_trace_`) to the trace pipeline through `feed`.
+    #[must_use]
+    pub fn with_trace_feed(mut self, feed: tars_trace::Feed) -> Self {
+        self.trace = Some(feed);
+        self
+    }
+
     /// Waits until every line accepted so far is in its file (flushed, not fsync'd).
     pub async fn flush(&self) {
         self.writers.flush().await;
@@ -180,14 +191,18 @@ impl LogServant {
                     server: info.servername,
                     node: &node,
                 };
-                return Ok(Some(self.join(
+                let mut chunk = self.join(
                     &target,
                     at,
                     &prefix,
                     &args.buffer,
                     Some(MAX_TRACE_ELEMENT),
                     &who,
-                )));
+                );
+                if self.trace.is_some() {
+                    chunk.traced = Some(traced(&chunk, &node, &who, &args.buffer, at, self.ipfix));
+                }
+                return Ok(Some(chunk));
             }
             let target = self
                 .layout
@@ -264,10 +279,49 @@ impl LogServant {
         });
         Chunk {
             path,
-            data,
+            data: Bytes::from(data),
             count: lines,
             shipped,
+            traced: None,
         }
+    }
+}
+
+/// The trace pipeline's copy of a trace chunk: each kept element with the `node|app|server|`
+/// prefix the pipeline parses. With `ipfix` that is the chunk's own bytes; without it (the
+/// file lines lack the node) the elements are prefixed again.
+fn traced(
+    chunk: &Chunk,
+    node: &str,
+    who: &Who<'_>,
+    buffer: &[&[u8]],
+    at: Timestamp,
+    ipfix: bool,
+) -> tars_trace::Lines {
+    let kept = buffer.iter().filter(|l| l.len() <= MAX_TRACE_ELEMENT);
+    let mut ends = Vec::with_capacity(buffer.len());
+    let data = if ipfix {
+        let prefix = node.len() + who.app.len() + who.server.len() + 3;
+        let mut end = 0;
+        for line in kept {
+            end += prefix + line.len();
+            ends.push(u32::try_from(end).unwrap_or(u32::MAX));
+        }
+        chunk.data.clone()
+    } else {
+        let mut data = Vec::with_capacity(chunk.data.len() + buffer.len() * (node.len() + 1));
+        for line in kept {
+            for part in [node.as_bytes(), b"|", who.app, b"|", who.server, b"|", line] {
+                data.extend_from_slice(part);
+            }
+            ends.push(u32::try_from(data.len()).unwrap_or(u32::MAX));
+        }
+        Bytes::from(data)
+    };
+    tars_trace::Lines {
+        data,
+        ends,
+        at_ms: at.as_millisecond(),
     }
 }
 
@@ -302,7 +356,15 @@ impl LogServant {
         let shard = self.writers.shard(&lines.path).clone();
         let shipping = self.shipping.clone();
         let metrics = self.metrics.clone();
+        let trace = self.trace.clone();
+        let mut lines = lines;
+        let traced = lines.traced.take();
         Box::pin(async move {
+            if let (Some(trace), Some(traced)) = (trace, traced) {
+                // Waits while the pipeline's queue is full; a stopped pipeline costs only the
+                // copies (the lines are still written to the trace file below).
+                let _ = trace.send(traced).await;
+            }
             if let (Some(shipping), Some(batch)) = (shipping, lines.shipped) {
                 let docs = batch.len() as u64;
                 // Waits while the sink's queue is full; a closed sink only costs the copies.

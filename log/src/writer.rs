@@ -25,7 +25,7 @@ pub(crate) enum Job {
     /// Append `data` (`lines` lines) to `path`.
     Write {
         path: PathBuf,
-        data: Vec<u8>,
+        data: bytes::Bytes,
         lines: u64,
     },
     /// Flush everything, then answer.

@@ -140,6 +140,31 @@ impl Batch {
         Ok(())
     }
 
+    /// Appends a document given as a JSON object (nested arrays and objects included), for
+    /// documents whose shape is not a flat list of fields.
+    ///
+    /// # Errors
+    /// As [`Batch::push`], and [`Error::MalformedBatch`] when `doc` is not an object.
+    pub fn push_json(
+        &mut self,
+        op: Op,
+        index: &str,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> Result<()> {
+        let Some(fields) = doc.as_object() else {
+            return Err(Error::MalformedBatch {
+                offset: self.text.len(),
+                reason: "a document is not a JSON object",
+            });
+        };
+        self.push(op, index, id, |d| {
+            for (name, value) in fields {
+                d.json(name, value);
+            }
+        })
+    }
+
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.items.len()

@@ -46,6 +46,9 @@ pub enum Error {
     /// A query names a field that is not a plain field name.
     #[error("invalid field name {0:?} in query")]
     InvalidField(Box<str>),
+    /// A document search is malformed (a limit or range out of bounds, nesting too deep).
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
     /// A query asks for more groups than the configured bound.
     #[error("query produced more than {max} groups")]
     TooManyGroups {

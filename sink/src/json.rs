@@ -61,6 +61,19 @@ impl<'a> DocWriter<'a> {
         self
     }
 
+    /// A field of any JSON value (nested objects and arrays included), its name escaped.
+    pub fn json(&mut self, name: &str, value: &serde_json::Value) -> &mut Self {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        write_str(self.buf, name.as_bytes());
+        self.buf.push(b':');
+        // Writing into a Vec cannot fail, and a Value always serializes.
+        let _ = serde_json::to_writer(&mut *self.buf, value);
+        self
+    }
+
     /// A boolean field.
     pub fn bool(&mut self, name: &'static str, value: bool) -> &mut Self {
         self.name(name);

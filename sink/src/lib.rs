@@ -9,7 +9,8 @@
 //! - [`EsSink`]: batching by size and age, bounded in-flight requests, per-item retries with
 //!   jittered backoff, node failover, a checksummed disk spool replayed in order.
 //! - [`SqliteSink`]: the same documents and queries in one file.
-//! - [`AggQuery`]: filter, group by and sum; structured, never query text.
+//! - [`AggQuery`]: filter, group by and sum; [`Find`]: documents matching conditions (nested
+//!   arrays included); both structured, never query text.
 
 mod ack;
 mod batch;
@@ -17,6 +18,7 @@ pub mod config;
 mod dead_letter;
 mod error;
 mod es;
+mod find;
 mod index;
 mod json;
 mod metrics;
@@ -31,6 +33,7 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use es::EsSink;
 pub use es::lifecycle::{Backend, Flavour, Lifecycle};
+pub use find::{Cond, Find, MAX_HITS};
 pub use index::{IndexSpec, validate_age};
 pub use json::DocWriter;
 pub use metrics::Metrics;

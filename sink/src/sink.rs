@@ -108,6 +108,17 @@ impl Sink {
         }
     }
 
+    /// Answers a document search.
+    ///
+    /// # Errors
+    /// An invalid search or a store error.
+    pub async fn find(&self, find: &crate::Find) -> Result<Vec<serde_json::Value>> {
+        match self {
+            Self::Elasticsearch(es) => es.find(find).await,
+            Self::Sqlite(db) => db.find(find).await,
+        }
+    }
+
     /// Writes what is queued, waiting up to `grace` for Elasticsearch (then spooling).
     pub async fn close(&self, grace: Duration) {
         match self {

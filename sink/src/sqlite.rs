@@ -23,6 +23,7 @@ const BATCHES_PER_COMMIT: usize = 64;
 enum Command {
     Write(Batch, std::sync::Arc<Tracker>),
     Query(AggQuery, oneshot::Sender<Result<Vec<AggRow>>>),
+    Find(crate::Find, oneshot::Sender<Result<Vec<serde_json::Value>>>),
     Fetch(
         String,
         oneshot::Sender<Result<Vec<(String, serde_json::Value)>>>,
@@ -41,6 +42,7 @@ impl std::fmt::Debug for Command {
         f.write_str(match self {
             Self::Write(..) => "Write",
             Self::Query(..) => "Query",
+            Self::Find(..) => "Find",
             Self::Fetch(..) => "Fetch",
         })
     }
@@ -124,6 +126,20 @@ impl SqliteSink {
         rx.await.map_err(|_| Error::Closed)?
     }
 
+    /// Answers a document search.
+    ///
+    /// # Errors
+    /// An invalid search or a database error.
+    pub async fn find(&self, find: &crate::Find) -> Result<Vec<serde_json::Value>> {
+        find.validate()?;
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Find(find.clone(), tx))
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
     /// Every document of `index` as (id, JSON), by id: for tests and operators.
     ///
     /// # Errors
@@ -183,6 +199,10 @@ fn serve(conn: &Connection, mut rx: mpsc::Receiver<Command>, max_groups: usize, 
                 Command::Query(query, reply) => {
                     commit(conn, &mut writes, metrics);
                     let _ = reply.send(run_query(conn, &query, max_groups));
+                }
+                Command::Find(find, reply) => {
+                    commit(conn, &mut writes, metrics);
+                    let _ = reply.send(crate::find::sqlite::run(conn, &find));
                 }
                 Command::Fetch(index, reply) => {
                     commit(conn, &mut writes, metrics);

@@ -54,6 +54,8 @@ pub struct Config {
     /// Kubernetes events of `kubernetes_namespace` into the store (`serve kevent`, and `up`
     /// with a namespace).
     pub kevent: tars_kevent::Config,
+    /// The trace pipeline of the log service and `tars.tarslog.TopologyObj`.
+    pub trace: tars_trace::Config,
     /// The admin HTTP port (`/metrics`, `/healthz`, `/readyz`).
     pub admin: crate::admin::AdminConfig,
     /// Log line format on stderr: `text` or `json` (one JSON object per line).
@@ -87,6 +89,7 @@ impl Default for Config {
             config: embedded.config,
             adminreg: embedded.adminreg,
             kevent: embedded.kevent,
+            trace: embedded.trace,
             admin: embedded.admin,
             log_format: LogFormat::Text,
         }
@@ -181,6 +184,7 @@ impl Config {
         self.config.validate()?;
         self.adminreg.validate()?;
         self.kevent.validate()?;
+        self.trace.validate()?;
         self.admin.address()?;
         Ok(())
     }
@@ -204,6 +208,7 @@ impl Config {
             config: self.config.clone(),
             adminreg: self.adminreg.clone(),
             kevent: self.kevent.clone(),
+            trace: self.trace.clone(),
             admin: self.admin.clone(),
             services: crate::objects::Service::ALL.to_vec(),
             route_locally: true,

@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// Whether the log service feeds its trace lines (`_t_trace_`) to the pipeline and serves
+    /// `tars.tarslog.TopologyObj`. The trace file is written either way.
+    pub enabled: bool,
+    /// How often open traces are checked for closing (K8SFramework: every 3 s).
+    pub poll_ms: u64,
+    /// How often changed graphs are written (K8SFramework: a new graph after 1 s, then every
+    /// 300 s). Each write replaces the graph's document (same id), counts summed so far today.
+    pub graph_write_ms: u64,
+    /// Batches of trace lines queued from the log service to the pipeline; when full, log
+    /// calls carrying trace lines wait (nothing is dropped).
+    pub max_queued_batches: usize,
     /// A trace closes this long after its **last** line (K8SFramework closed it
     /// `OvertimeWhenClosure` = 3 s after its first line, checked every 3 s: about 6 s).
     pub quiet_ms: u64,
@@ -34,6 +45,10 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            enabled: true,
+            poll_ms: 1_000,
+            graph_write_ms: 10_000,
+            max_queued_batches: 1_024,
             // Counted from the last line, 5 s closes a short trace about when the reference
             // did (6 s after its first line) and rides out a client's ~1 s log batching.
             quiet_ms: 5_000,
@@ -64,6 +79,9 @@ impl Config {
     /// A message naming the key.
     pub fn validate(&self) -> Result<(), String> {
         let positive = [
+            ("trace.poll_ms", self.poll_ms),
+            ("trace.graph_write_ms", self.graph_write_ms),
+            ("trace.max_queued_batches", self.max_queued_batches as u64),
             ("trace.quiet_ms", self.quiet_ms),
             ("trace.max_open_traces", self.max_open_traces as u64),
             ("trace.max_open_bytes", self.max_open_bytes as u64),
@@ -121,7 +139,10 @@ mod tests {
     #[test]
     fn each_rejection_names_its_key() {
         type Change = fn(&mut Config);
-        let cases: [(Change, &str); 9] = [
+        let cases: [(Change, &str); 12] = [
+            (|c| c.poll_ms = 0, "trace.poll_ms"),
+            (|c| c.graph_write_ms = 0, "trace.graph_write_ms"),
+            (|c| c.max_queued_batches = 0, "trace.max_queued_batches"),
             (|c| c.quiet_ms = 0, "trace.quiet_ms"),
             (|c| c.max_open_traces = 0, "trace.max_open_traces"),
             (|c| c.max_open_bytes = 0, "trace.max_open_bytes"),

@@ -14,7 +14,7 @@
 use serde_json::{Map, Value, json};
 use sink::{DocId, IndexSpec, doc_id};
 
-use crate::graph::Graph;
+use crate::graph::{Edge, Graph, GraphKind, Vertex};
 use crate::line::{Line, RawLog};
 use crate::merge::{Span, Trace};
 
@@ -96,6 +96,57 @@ fn span_document(span: &Span) -> Value {
     })
 }
 
+/// The trace a trace document holds ([`trace_document`] read back); `None` when it is not
+/// one (no `trace` text). Missing fields read as empty or 0, as the reference's structs.
+pub fn trace_from_document(doc: &Value) -> Option<Trace> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let int = |v: &Value, k: &str| v.get(k).and_then(Value::as_i64).unwrap_or(0);
+    let id = doc.get("trace")?.as_str()?;
+    let spans = doc
+        .get("spans")
+        .and_then(Value::as_array)
+        .map(|spans| {
+            spans
+                .iter()
+                .map(|s| Span {
+                    span: text(s, "span"),
+                    parent: text(s, "parent"),
+                    master: text(s, "master"),
+                    slave: text(s, "slave"),
+                    function: text(s, "function"),
+                    cs_time: int(s, "csTime"),
+                    cr_time: int(s, "crTime"),
+                    ss_time: int(s, "ssTime"),
+                    sr_time: int(s, "srTime"),
+                    cs_data: text(s, "csData"),
+                    sr_data: text(s, "srData"),
+                    ss_data: text(s, "ssData"),
+                    cr_data: text(s, "crData"),
+                    ret: text(s, "ret"),
+                    children: s
+                        .get("children")
+                        .and_then(Value::as_array)
+                        .map(|c| {
+                            c.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Trace::restore(
+        id,
+        text(doc, "tSpan"),
+        text(doc, "tMaster"),
+        (int(doc, "tsTime"), int(doc, "teTime")),
+        spans,
+        (int(doc, "sHash"), int(doc, "fHash")),
+    ))
+}
+
 /// The trace document's id: a hash of the trace id alone, so a trace closed again (a late
 /// line) replaces its document in the same day's index.
 pub fn trace_doc_id(trace: &Trace) -> DocId {
@@ -123,6 +174,45 @@ pub fn graph_document(graph: &Graph) -> Value {
         })
         .collect();
     json!({ "type": graph.kind.as_str(), "vertexes": vertexes, "edges": edges })
+}
+
+/// The graph a graph document holds ([`graph_document`] read back), normalized; `None` when
+/// it is not one (no `type` of `server` or `function`).
+pub fn graph_from_document(doc: &Value) -> Option<Graph> {
+    let kind = match doc.get("type")?.as_str()? {
+        "server" => GraphKind::Server,
+        "function" => GraphKind::Function,
+        _ => return None,
+    };
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let int = |v: &Value, k: &str| v.get(k).and_then(Value::as_i64).unwrap_or(0);
+    let list = |k: &str| {
+        doc.get(k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut graph = Graph::new(kind);
+    graph.vertexes = list("vertexes")
+        .iter()
+        .map(|v| Vertex {
+            vertex: text(v, "vertex"),
+            call_count: int(v, "callCount"),
+            call_time: int(v, "callTime"),
+        })
+        .collect();
+    graph.edges = list("edges")
+        .iter()
+        .map(|e| Edge {
+            from_vertex: text(e, "fromVertex"),
+            to_vertex: text(e, "toVertex"),
+            call_count: int(e, "callCount"),
+            call_time: int(e, "callTime"),
+            order: i32::try_from(int(e, "order")).unwrap_or(0),
+        })
+        .collect();
+    graph.normalize();
+    Some(graph)
 }
 
 /// The graph document's id: [`Graph::id`] in decimal, as the reference.

@@ -13,7 +13,7 @@
 
 use xxhash_rust::xxh3::Xxh3Default;
 
-use crate::merge::Trace;
+use crate::merge::{Span, Trace};
 
 /// Which graph: the `type` field of a graph document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,7 +145,7 @@ impl Graph {
     }
 
     /// Sorts by key and sums repeated keys.
-    fn normalize(&mut self) {
+    pub(crate) fn normalize(&mut self) {
         self.vertexes.sort_by(|a, b| a.vertex.cmp(&b.vertex));
         self.vertexes.dedup_by(|later, kept| {
             let same = later.vertex == kept.vertex;
@@ -231,7 +231,7 @@ pub fn trace_graphs(trace: &Trace) -> TraceGraphs {
 }
 
 /// `(1, b - a)` when both times are set and in order, else `(0, 0)`.
-fn timed(a: i64, b: i64) -> (i64, i64) {
+pub(crate) fn timed(a: i64, b: i64) -> (i64, i64) {
     if a != 0 && b != 0 && a <= b {
         (1, b.saturating_sub(a))
     } else {
@@ -239,17 +239,30 @@ fn timed(a: i64, b: i64) -> (i64, i64) {
     }
 }
 
-fn build(trace: &Trace, kind: GraphKind, skipped: &mut (u64, u64)) -> Graph {
-    let mut graph = Graph::new(kind);
+/// One span reached by [`walk`]: its vertex name, its caller's vertex name and its order.
+pub(crate) struct Step<'a> {
+    /// The span.
+    pub(crate) span: &'a Span,
+    /// Its vertex: `slave` (server graph) or `slave.function` (function graph).
+    pub(crate) name: String,
+    /// The caller's vertex (`tMaster` for the root span).
+    pub(crate) parent: String,
+    /// 0 in a server graph; the depth (1 at the root span) in a function graph.
+    pub(crate) order: i32,
+}
+
+/// Walks `trace` from its root span depth-first, children in order, calling `visit` for each
+/// span reached (K8SFramework's `graphITraceServer` / `graphITraceFunction` recursion). Child
+/// ids without a span are counted in `skipped.0`, spans reached again in `skipped.1`.
+pub(crate) fn walk(
+    trace: &Trace,
+    kind: GraphKind,
+    skipped: &mut (u64, u64),
+    mut visit: impl FnMut(Step<'_>),
+) {
     if trace.t_span().is_empty() {
-        return graph;
+        return;
     }
-    let (call_count, call_time) = timed(trace.ts_time(), trace.te_time());
-    graph.vertexes.push(Vertex {
-        vertex: trace.t_master().to_owned(),
-        call_count,
-        call_time,
-    });
     let first_order = match kind {
         GraphKind::Server => 0,
         GraphKind::Function => 1,
@@ -272,20 +285,6 @@ fn build(trace: &Trace, kind: GraphKind, skipped: &mut (u64, u64)) -> Graph {
             GraphKind::Server => span.slave.clone(),
             GraphKind::Function => format!("{}.{}", span.slave, span.function),
         };
-        let (call_count, call_time) = timed(span.sr_time, span.ss_time);
-        graph.vertexes.push(Vertex {
-            vertex: name.clone(),
-            call_count,
-            call_time,
-        });
-        let (call_count, call_time) = timed(span.cs_time, span.cr_time);
-        graph.edges.push(Edge {
-            from_vertex: parent,
-            to_vertex: name.clone(),
-            call_count,
-            call_time,
-            order,
-        });
         let child_order = match kind {
             GraphKind::Server => 0,
             // `short` in the reference and the index mapping: saturate rather than wrap.
@@ -294,7 +293,47 @@ fn build(trace: &Trace, kind: GraphKind, skipped: &mut (u64, u64)) -> Graph {
         for child in span.children.iter().rev() {
             stack.push((child, name.clone(), child_order));
         }
+        visit(Step {
+            span,
+            name,
+            parent,
+            order,
+        });
     }
+}
+
+/// The root vertex: `tMaster`, timed by the trace's start and end.
+pub(crate) fn root_vertex(trace: &Trace) -> Vertex {
+    let (call_count, call_time) = timed(trace.ts_time(), trace.te_time());
+    Vertex {
+        vertex: trace.t_master().to_owned(),
+        call_count,
+        call_time,
+    }
+}
+
+fn build(trace: &Trace, kind: GraphKind, skipped: &mut (u64, u64)) -> Graph {
+    let mut graph = Graph::new(kind);
+    if trace.t_span().is_empty() {
+        return graph;
+    }
+    graph.vertexes.push(root_vertex(trace));
+    walk(trace, kind, skipped, |step| {
+        let (call_count, call_time) = timed(step.span.sr_time, step.span.ss_time);
+        graph.vertexes.push(Vertex {
+            vertex: step.name.clone(),
+            call_count,
+            call_time,
+        });
+        let (call_count, call_time) = timed(step.span.cs_time, step.span.cr_time);
+        graph.edges.push(Edge {
+            from_vertex: step.parent,
+            to_vertex: step.name,
+            call_count,
+            call_time,
+            order: step.order,
+        });
+    });
     graph.normalize();
     graph
 }

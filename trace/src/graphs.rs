@@ -87,6 +87,22 @@ impl Graphs {
         Added::New
     }
 
+    /// Keeps `graph` for `day` as already written (not changed): graphs read back from the
+    /// store at start, so that a restart adds to the day's counts instead of starting over.
+    /// Ignored when the day has the id already or is full.
+    pub fn seed(&mut self, day: &str, graph: Graph) {
+        if graph.is_empty() {
+            return;
+        }
+        let graphs = self.days.entry(day.to_owned()).or_default();
+        if graphs.len() < self.max_per_day {
+            graphs.entry(graph.id()).or_insert(Kept {
+                graph,
+                changed: false,
+            });
+        }
+    }
+
     /// The day's graph with id `id`.
     pub fn get(&self, day: &str, id: i64) -> Option<&Graph> {
         self.days.get(day)?.get(&id).map(|kept| &kept.graph)

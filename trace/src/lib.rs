@@ -1,5 +1,6 @@
-//! tarslog's trace pipeline, the pure core (K8SFramework `src/LogServer`, framework-next §2):
-//! no I/O, no clock, no service.
+//! tarslog's trace pipeline (K8SFramework `src/LogServer`, framework-next §2): a pure core
+//! (no I/O, no clock), the task that runs it ([`pipeline`], fed by the log service) and
+//! `tars.tarslog.TopologyObj` ([`TopologyServant`]).
 //!
 //! ```text
 //! element (node|app|server|time|trace|span|parent|type|master|slave|function|ms|ret|data|ex)
@@ -33,6 +34,8 @@ mod line;
 mod merge;
 mod metrics;
 mod open;
+mod service;
+pub mod topology;
 
 pub use close::{CloseReason, Closed, Ingested, Traces, merge_lines};
 pub use config::Config;
@@ -41,3 +44,5 @@ pub use graphs::{Added, Changed, Graphs};
 pub use line::{Annotation, Line, RawLog, Records, Refused, parse, records};
 pub use merge::{Span, Trace};
 pub use metrics::{Bound, Metrics};
+pub use service::{Feed, Lines, Pipeline, pipeline};
+pub use topology::TopologyServant;

@@ -110,6 +110,33 @@ impl Trace {
         }
     }
 
+    /// A trace as stored (its document read back): root fields, spans in their stored order,
+    /// graph ids. Spans with an id seen before are dropped.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restore(
+        trace: &str,
+        t_span: String,
+        t_master: String,
+        (start, end): (i64, i64),
+        spans: Vec<Span>,
+        (s_hash, f_hash): (i64, i64),
+    ) -> Self {
+        let mut restored = Self::new(trace);
+        restored.t_span = t_span;
+        restored.t_master = t_master;
+        restored.ts_time = start;
+        restored.te_time = end;
+        restored.s_hash = s_hash;
+        restored.f_hash = f_hash;
+        for span in spans {
+            let (i, created) = restored.find_or_create(&span.span);
+            if created > 0 {
+                restored.spans[i] = span;
+            }
+        }
+        restored
+    }
+
     /// Trace id.
     pub fn trace(&self) -> &str {
         &self.id

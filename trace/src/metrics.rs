@@ -16,6 +16,17 @@ struct Reason {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FamilyLabel {
+    family: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Query {
+    method: &'static str,
+    result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BoundLabel {
     bound: &'static str,
 }
@@ -60,6 +71,9 @@ pub struct Metrics {
     graphs: Family<Outcome, Counter>,
     skipped: Family<Reason, Counter>,
     bound_hits: Family<BoundLabel, Counter>,
+    documents: Family<FamilyLabel, Counter>,
+    documents_lost: Family<FamilyLabel, Counter>,
+    queries: Family<Query, Counter>,
 }
 
 impl Metrics {
@@ -104,7 +118,48 @@ impl Metrics {
             "Bounds reached, by bound (open_traces, open_bytes: a trace closed early; graphs_per_day: a graph not kept)",
             m.bound_hits.clone(),
         );
+        r.register(
+            "documents",
+            "Documents handed to the store, by family (log, trace, graph)",
+            m.documents.clone(),
+        );
+        r.register(
+            "documents_lost",
+            "Documents the store did not take (closed, or a batch past its limits), by family",
+            m.documents_lost.clone(),
+        );
+        r.register(
+            "topology_queries",
+            "tars.tarslog.TopologyObj calls, by method and result (ok, bad_date, error)",
+            m.queries.clone(),
+        );
         m
+    }
+
+    pub(crate) fn documents_add(&self, family: &'static str, n: u64) {
+        self.documents
+            .get_or_create(&FamilyLabel { family })
+            .inc_by(n);
+    }
+
+    pub(crate) fn documents_lost_add(&self, family: &'static str, n: u64) {
+        self.documents_lost
+            .get_or_create(&FamilyLabel { family })
+            .inc_by(n);
+    }
+
+    pub(crate) fn query(&self, method: &'static str, result: &'static str) {
+        self.queries.get_or_create(&Query { method, result }).inc();
+    }
+
+    /// Documents of `family` (`log`, `trace`, `graph`) handed to the store so far.
+    pub fn documents(&self, family: &'static str) -> u64 {
+        self.documents.get_or_create(&FamilyLabel { family }).get()
+    }
+
+    /// `TopologyObj` calls of `method` with `result` so far.
+    pub fn queries(&self, method: &'static str, result: &'static str) -> u64 {
+        self.queries.get_or_create(&Query { method, result }).get()
     }
 
     pub(crate) fn lines_add(&self, n: u64) {

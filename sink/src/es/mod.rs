@@ -1,7 +1,7 @@
 //! The Elasticsearch backend: index setup, the bulk writer with its spool, and queries.
 
 mod bulk;
-mod client;
+pub(crate) mod client;
 pub(crate) mod lifecycle;
 mod search;
 mod writer;
@@ -249,6 +249,14 @@ impl EsSink {
             self.shared.config.max_query_groups,
         )
         .await
+    }
+
+    /// Answers a document search.
+    ///
+    /// # Errors
+    /// An invalid search or a failed request.
+    pub async fn find(&self, find: &crate::Find) -> Result<Vec<serde_json::Value>> {
+        crate::find::es::run(&self.shared.client, find).await
     }
 
     /// Stops taking documents, writes what is queued, and waits up to `grace` for Elasticsearch

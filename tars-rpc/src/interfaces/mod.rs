@@ -18,6 +18,7 @@ pub mod property;
 pub mod query;
 pub mod registry;
 pub mod stat;
+pub mod topology;
 
 use tars_codec::TarsStruct;
 

@@ -96,6 +96,8 @@ pub struct Options {
     pub adminreg: tars_adminreg::Config,
     /// The kevent service (runs only with a Kubernetes namespace).
     pub kevent: tars_kevent::Config,
+    /// The log service's trace pipeline and `tars.tarslog.TopologyObj`.
+    pub trace: tars_trace::Config,
     /// The admin HTTP port.
     pub admin: AdminConfig,
     /// The services to run (`up`: all of them).
@@ -138,6 +140,7 @@ impl Options {
             },
             adminreg: tars_adminreg::Config::default(),
             kevent: tars_kevent::Config::default(),
+            trace: tars_trace::Config::default(),
             admin: AdminConfig::default(),
             services: Service::ALL.to_vec(),
             route_locally: true,
@@ -186,6 +189,7 @@ pub struct Plane {
     registry: Option<registry::Service>,
     config: Option<tars_config::Service>,
     kevent: Option<KEventRun>,
+    trace: Option<tars_trace::Pipeline>,
 }
 
 /// Starts the store and the selected services and binds their objects.
@@ -288,6 +292,7 @@ pub async fn start(options: &Options) -> Result<Plane, Error> {
         registry,
         config,
         kevent,
+        trace: parts.trace.take().map(|(pipeline, _)| pipeline),
     })
 }
 
@@ -442,6 +447,11 @@ impl Plane {
         if let Some(KEventRun { kevent, client }) = self.kevent {
             // Hands its last batch to the sink when `flush` is cancelled.
             flushers.spawn(kevent.run(client, flush.clone()));
+        }
+        if let Some(pipeline) = self.trace {
+            // Drains its queue, closes every open trace and writes it when `flush` is
+            // cancelled (after the listeners stopped).
+            flushers.spawn(pipeline.run(flush.clone()));
         }
         flushers.close();
         let servers = TaskTracker::new();

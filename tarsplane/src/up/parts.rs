@@ -41,6 +41,8 @@ pub(super) struct Parts {
     pub(super) kevent: Option<tars_kevent::KEvent>,
     /// kevent's metrics and whether it watches `default` too, for its readiness check.
     pub(super) kevent_check: Option<(tars_kevent::Metrics, bool)>,
+    /// The trace pipeline (to run) and `tars.tarslog.TopologyObj`.
+    pub(super) trace: Option<(tars_trace::Pipeline, tars_trace::TopologyServant)>,
 }
 
 /// The Kubernetes client and namespace, when a namespace is set and a selected service uses
@@ -135,7 +137,7 @@ pub(super) async fn start_parts(
                     | Service::QueryProperty
             )
         })
-        || (wants(Service::Log) && options.log.ship_to_sink);
+        || (wants(Service::Log) && (options.log.ship_to_sink || options.trace.enabled));
     if !needs_sink {
         if wants(Service::Log) {
             let log_metrics = tars_log::Metrics::register(metrics);
@@ -161,9 +163,26 @@ pub(super) async fn start_parts(
     }
     if wants(Service::Log) {
         let m = tars_log::Metrics::register(metrics);
-        parts.log =
-            Some(tars_log::start(&options.log, Some(sink.clone()), m).map_err(Error::Config)?);
-        specs.push(tars_log::ship_index_spec(&options.log));
+        let mut log =
+            tars_log::start(&options.log, Some(sink.clone()), m).map_err(Error::Config)?;
+        if options.log.ship_to_sink {
+            specs.push(tars_log::ship_index_spec(&options.log));
+        }
+        if options.trace.enabled {
+            let m = tars_trace::Metrics::register(metrics);
+            let tz = stamp::time_zone(&options.log.time_zone)
+                .map_err(|e| Error::Config(format!("log.time_zone: {e}")))?;
+            let (feed, pipeline) =
+                tars_trace::pipeline(&options.trace, sink.clone(), tz, m.clone())
+                    .map_err(Error::Config)?;
+            log = log.with_trace_feed(feed);
+            let topology = tars_trace::TopologyServant::new(sink.clone(), m);
+            parts.trace = Some((pipeline, topology));
+            specs.extend(tars_trace::document::index_specs(
+                &options.trace.delete_after,
+            ));
+        }
+        parts.log = Some(log);
     }
     if wants(Service::Notify) {
         let m = notify::Metrics::register(metrics);
@@ -205,6 +224,7 @@ pub(super) fn servant_for(
         }
         "tars.tarsnotify.NotifyObj" => Some(Arc::new(parts.notify.as_ref()?.0.clone())),
         "tars.tarslog.LogObj" => Some(Arc::new(parts.log.as_ref()?.clone())),
+        "tars.tarslog.TopologyObj" => Some(Arc::new(parts.trace.as_ref()?.1.clone())),
         tars_adminreg::OBJECT => Some(Arc::new(parts.adminreg.as_ref()?.clone())),
         _ => None,
     }
