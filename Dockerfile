@@ -70,8 +70,9 @@ COPY --from=builder /usr/local/bin/tarsplane /usr/local/bin/tarsplane
 WORKDIR /var/lib/tarsplane
 USER 65532:65532
 
-# registry QueryObj, RegistryObj; stat; property; notify; log; querystat; queryproperty; admin
-EXPOSE 17890 17891 17000 14000 13111 12111 16000 15000 9100
+# registry QueryObj, RegistryObj; stat; property; notify; log LogObj, TopologyObj; querystat;
+# queryproperty; config; adminreg; admin
+EXPOSE 17890 17891 17000 14000 13111 12111 13030 16000 15000 11111 19111 9100
 
 ENTRYPOINT ["tarsplane"]
 CMD ["up"]

@@ -48,7 +48,7 @@ K8SFRAMEWORK_SERVICES = {
     "stat": ("tars-tarsstat", {"statobj": 17000}),
     "property": ("tars-tarsproperty", {"propertyobj": 14000}),
     "notify": ("tars-tarsnotify", {"notifyobj": 13111}),
-    "log": ("tars-tarslog", {"logobj": 12111}),
+    "log": ("tars-tarslog", {"logobj": 12111, "topologyobj": 13030}),
     "querystat": ("tars-tarsquerystat", {"queryobj": 16000}),
     "queryproperty": ("tars-tarsqueryproperty", {"queryobj": 15000}),
     "config": ("tars-tarsconfig", {"configobj": 11111}),
@@ -60,6 +60,7 @@ FRAMEWORK_OBJECTS = {
     "tars.tarsproperty.PropertyObj": ("property", 14000),
     "tars.tarsnotify.NotifyObj": ("notify", 13111),
     "tars.tarslog.LogObj": ("log", 12111),
+    "tars.tarslog.TopologyObj": ("log", 13030),
     "tars.tarsquerystat.QueryObj": ("querystat", 16000),
     "tars.tarsqueryproperty.QueryObj": ("queryproperty", 15000),
     "tars.tarsconfig.ConfigObj": ("config", 11111),
@@ -69,7 +70,8 @@ FRAMEWORK_OBJECTS = {
     "tars.tarsadminregistry.AdminRegObj": ("adminreg", 19111),
 }
 SERVICES = list(K8SFRAMEWORK_SERVICES)
-STORE_SERVICES = {"stat", "property", "notify", "querystat", "queryproperty", "kevent"}
+# log: it writes and queries call-chain traces (config.trace.enabled, the default).
+STORE_SERVICES = {"stat", "property", "notify", "log", "querystat", "queryproperty", "kevent"}
 # The services that use the Kubernetes API (a token, the namespace in their TOML file).
 KUBE_SERVICES = {"registry", "notify", "config", "kevent"}
 # The services given the namespace in their TOML file: the API users, and adminreg, which
@@ -953,6 +955,21 @@ def test_log_statefulset_keeps_logs_on_a_claim_or_an_emptydir():
     assert fast["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] == "fast"
 
 
+def test_log_service_builds_traces_with_the_store_unless_told_not_to():
+    traced = config_of(render({"config": {"trace": {"quiet_ms": 3000, "delete_after": "3d"}}}), "log")
+    assert traced["trace"] == {"quiet_ms": 3000, "delete_after": "3d"}
+    assert traced["sink"]["elasticsearch"]["nodes"] == ["http://tars-elasticsearch:9200"]
+    assert "trace" not in config_of(render({}), "log"), "the binary's defaults: trace enabled"
+    off = render({"config": {"trace": {"enabled": False}}})
+    assert config_of(off, "log")["trace"] == {"enabled": False}
+    assert "sink" not in config_of(off, "log"), "no traces, no shipping: no store"
+    secret_off = render({"elasticsearch": {"username": "u", "password": "p"},
+                         "config": {"trace": {"enabled": False}}})
+    assert "TARSPLANE_ES_PASSWORD" not in env_of(secret_off, "log")
+    shipping = render({"config": {"trace": {"enabled": False}, "log": {"ship_to_sink": True}}})
+    assert "sink" in config_of(shipping, "log")
+
+
 def test_spool_lives_on_an_emptydir_volume():
     docs = render({})
     for service in STORE_SERVICES:
@@ -1016,6 +1033,7 @@ STRUCTS = {
     ("property",): ("aggregate/src/config.rs", "Config"),
     ("notify",): ("notify/src/config.rs", "Config"),
     ("log",): ("log/src/config.rs", "Config"),
+    ("trace",): ("trace/src/config.rs", "Config"),
     ("registry",): ("registry/src/config.rs", "Config"),
     ("registry", "reconciler"): ("registry/src/config.rs", "ReconcilerConfig"),
     ("admin",): ("tarsplane/src/admin.rs", "AdminConfig"),

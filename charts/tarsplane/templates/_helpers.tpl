@@ -106,6 +106,7 @@ log:
   section: log
   ports:
     - {name: logobj, port: 12111, object: tars.tarslog.LogObj}
+    - {name: topologyobj, port: 13030, object: tars.tarslog.TopologyObj}
 querystat:
   service: tars-tarsquerystat
   workload: Deployment
@@ -159,10 +160,14 @@ registry stat property notify log querystat queryproperty config adminreg kevent
 {{- (get (include "tarsplane.serviceTable" .root | fromYaml) .component).values | default .component -}}
 {{- end -}}
 
-{{/* Whether a service uses the store: the log service only when it ships lines. */}}
+{{/*
+Whether a service uses the store: the log service when it builds call-chain traces (trace.enabled,
+the default) or ships lines.
+*/}}
 {{- define "tarsplane.usesSink" -}}
 {{- $meta := get (include "tarsplane.serviceTable" .root | fromYaml) .component -}}
-{{- if or $meta.sink (and (eq .component "log") (dig "ship_to_sink" false .root.Values.config.log)) -}}
+{{- $logStore := or (dig "enabled" true .root.Values.config.trace) (dig "ship_to_sink" false .root.Values.config.log) -}}
+{{- if or $meta.sink (and (eq .component "log") $logStore) -}}
 true
 {{- end -}}
 {{- end -}}
@@ -354,6 +359,7 @@ merged over them.
 {{- else if eq $component "log" -}}
 {{- $section := dict "log_path" $values.log.path "time_zone" $values.timeZone -}}
 {{- $_ := set $cfg "log" (mergeOverwrite $section (deepCopy $values.config.log)) -}}
+{{- if $values.config.trace }}{{ $_ := set $cfg "trace" (deepCopy $values.config.trace) }}{{ end -}}
 {{- else if eq $component "config" -}}
 {{- $_ := set $cfg "config" (mergeOverwrite (dict "source" "kubernetes") (deepCopy $values.config.config)) -}}
 {{- else if eq $component "adminreg" -}}
