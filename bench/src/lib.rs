@@ -2,4 +2,6 @@
 
 pub mod ceiling;
 
-pub use tarsplane_icount::fixtures::{config_fixture, log_fixture, registry_fixture, sink_fixture};
+pub use tarsplane_icount::fixtures::{
+    config_fixture, log_fixture, registry_fixture, sink_fixture, trace_fixture,
+};

@@ -87,10 +87,16 @@ impl<'a> DocWriter<'a> {
 pub(crate) fn write_str(buf: &mut Vec<u8>, value: &[u8]) {
     buf.reserve(value.len() + 2);
     buf.push(b'"');
-    for chunk in value.utf8_chunks() {
-        write_escaped(buf, chunk.valid().as_bytes());
-        if !chunk.invalid().is_empty() {
-            buf.extend_from_slice("\u{FFFD}".as_bytes());
+    // Most fields (names, ids, base64) are ASCII, checked a word at a time; the chunk walk
+    // costs a call per chunk.
+    if value.is_ascii() {
+        write_escaped(buf, value);
+    } else {
+        for chunk in value.utf8_chunks() {
+            write_escaped(buf, chunk.valid().as_bytes());
+            if !chunk.invalid().is_empty() {
+                buf.extend_from_slice("\u{FFFD}".as_bytes());
+            }
         }
     }
     buf.push(b'"');

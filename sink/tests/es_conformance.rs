@@ -301,6 +301,25 @@ async fn a_forced_flavour_and_lifecycle_off_are_obeyed() {
     }
 }
 
+/// Document searches on the real node only: the fake implements no `nested` query (the trace
+/// service's searches are checked on SQLite and here).
+#[tokio::test]
+async fn finds_on_the_real_node() {
+    let Some(cluster) = Cluster::real() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (prefix, index) = names("find");
+    let (sink, _es) = start(&cluster.config(dir.path()));
+    sink.ensure_index(&suite::find_spec(&prefix))
+        .await
+        .expect("setup");
+    suite::finds(&sink, &index).await;
+    cluster
+        .delete(&[format!("/{index}"), format!("/_index_template/{prefix}")])
+        .await;
+}
+
 #[tokio::test]
 async fn documents_items_data_streams_and_queries_behave_alike() {
     for cluster in Cluster::all().await {

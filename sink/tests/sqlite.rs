@@ -30,6 +30,13 @@ async fn documents_round_trip_and_queries_group_and_sum() {
 }
 
 #[tokio::test]
+async fn finds_match_sort_and_project() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sink = Sink::Sqlite(open(dir.path()));
+    suite::finds(&sink, "tars_call_trace_20240328").await;
+}
+
+#[tokio::test]
 async fn create_keeps_the_first_document_and_index_replaces() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = open(dir.path());

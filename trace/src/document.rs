@@ -12,7 +12,7 @@
 //! re-closed trace and a re-written graph replace their documents.
 
 use serde_json::{Map, Value, json};
-use sink::{DocId, IndexSpec, doc_id};
+use sink::{DocId, DocWriter, IndexSpec, doc_id};
 
 use crate::graph::{Edge, Graph, GraphKind, Vertex};
 use crate::line::{Line, RawLog};
@@ -40,20 +40,19 @@ pub fn graph_index(date: &str) -> String {
     format!("{GRAPH_INDEX_PREFIX}{date}")
 }
 
-/// The raw log document (`IRawLog`; `time` a number, `data` still base64).
-pub fn log_document(raw: &RawLog<'_>) -> Value {
-    json!({
-        "trace": raw.trace,
-        "span": raw.span,
-        "parent": raw.parent,
-        "type": raw.kind.as_str(),
-        "master": raw.master,
-        "slave": raw.slave,
-        "function": raw.function,
-        "time": raw.time,
-        "ret": raw.ret,
-        "data": raw.data,
-    })
+/// Writes the raw log document (`IRawLog`; `time` a number, `data` still base64), one per
+/// line, straight into the batch's NDJSON.
+pub fn log_document(d: &mut DocWriter<'_>, raw: &RawLog<'_>) {
+    d.str("trace", raw.trace)
+        .str("span", raw.span)
+        .str("parent", raw.parent)
+        .str("type", raw.kind.as_str())
+        .str("master", raw.master)
+        .str("slave", raw.slave)
+        .str("function", raw.function)
+        .int("time", raw.time)
+        .str("ret", raw.ret)
+        .str("data", raw.data);
 }
 
 /// The raw log document's id in `index`: a hash of the index name and the whole line, so the

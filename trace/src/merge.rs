@@ -15,9 +15,9 @@ const INDEX_FROM_SPANS: usize = 16;
 /// No span (for [`Span`]'s first parent link).
 const NONE: u32 = u32::MAX;
 
-/// Bytes counted for each span besides its strings: the struct, its parent link and its index
-/// slot.
-pub(crate) const SPAN_OVERHEAD: usize = std::mem::size_of::<Span>() + 12;
+/// Bytes counted for each span besides its strings and the growth of the span vectors (counted
+/// by capacity, since a vector holds room for more spans than it has): its index slot.
+pub(crate) const SPAN_OVERHEAD: usize = 8;
 
 /// One call in a trace, K8SFramework's `internal::ISpan`: the client half (`cs`/`cr`) and the
 /// server half (`sr`/`ss`) of a call share it, since the callee logs the caller's span id.
@@ -263,8 +263,11 @@ impl Trace {
             return (i, 0);
         }
         let i = self.spans.len();
+        let capacity = (self.spans.capacity(), self.first_parents.capacity());
         self.spans.push(Span::new(span));
         self.first_parents.push(NONE);
+        let grown = (self.spans.capacity() - capacity.0) * std::mem::size_of::<Span>()
+            + (self.first_parents.capacity() - capacity.1) * std::mem::size_of::<u32>();
         let spans = &self.spans;
         match &mut self.index {
             Some(index) => {
@@ -287,7 +290,7 @@ impl Trace {
             }
             None => {}
         }
-        (i, SPAN_OVERHEAD + span.len())
+        (i, grown + SPAN_OVERHEAD + span.len())
     }
 }
 
@@ -413,8 +416,15 @@ mod tests {
     fn merge_counts_the_bytes_it_copies() {
         let mut trace = Trace::new("t");
         let added = trace.merge(&raw(Annotation::Sr, "s", "*", 1));
-        // The span (overhead + id) and its slave, function and data.
-        assert_eq!(added, SPAN_OVERHEAD + 1 + 3 + 1 + 1);
+        // Room for the first spans (vectors start at four), the span's index slot and id, and
+        // its slave, function and data.
+        let room = 4 * (std::mem::size_of::<Span>() + std::mem::size_of::<u32>());
+        assert_eq!(added, room + SPAN_OVERHEAD + 1 + 3 + 1 + 1);
         assert_eq!(trace.merge(&raw(Annotation::Sr, "s", "*", 2)), 0);
+        // A second span fits in the room already counted.
+        assert_eq!(
+            trace.merge(&raw(Annotation::Sr, "t", "*", 1)),
+            SPAN_OVERHEAD + 1 + 3 + 1 + 1
+        );
     }
 }

@@ -23,8 +23,8 @@ use tokio_util::sync::CancellationToken;
 use crate::close::{Closed, Traces};
 use crate::config::Config;
 use crate::document::{
-    graph_doc_id, graph_document, graph_from_document, graph_index, log_doc_id, log_index,
-    trace_doc_id, trace_document, trace_index,
+    graph_doc_id, graph_document, graph_from_document, graph_index, log_doc_id, log_document,
+    log_index, trace_doc_id, trace_document, trace_index,
 };
 use crate::graphs::Graphs;
 use crate::metrics::Metrics;
@@ -203,18 +203,8 @@ impl State {
                 continue;
             };
             let id = log_doc_id(&index, &line);
-            let raw = &line.raw;
             let pushed = self.logs.push(Op::Index, &index, id.as_str(), |d| {
-                d.str("trace", raw.trace)
-                    .str("span", raw.span)
-                    .str("parent", raw.parent)
-                    .str("type", raw.kind.as_str())
-                    .str("master", raw.master)
-                    .str("slave", raw.slave)
-                    .str("function", raw.function)
-                    .int("time", raw.time)
-                    .str("ret", raw.ret)
-                    .str("data", raw.data);
+                log_document(d, &line.raw);
             });
             if pushed.is_err() {
                 self.metrics.documents_lost_add("log", 1);

@@ -7,8 +7,10 @@ mod common;
 use common::*;
 use serde_json::json;
 use tars_trace::document::{
-    graph_doc_id, graph_document, log_doc_id, log_document, log_index, trace_document,
+    graph_doc_id, graph_document, graph_from_document, log_doc_id, log_document, log_index,
+    trace_document, trace_from_document,
 };
+use tars_trace::topology::trace_detail_graph;
 use tars_trace::{Added, CloseReason, Config, Graph, GraphKind, Graphs, parse, records};
 
 #[test]
@@ -169,8 +171,17 @@ fn g_graph_ids_are_stable_and_same_shaped_traces_aggregate() {
 fn log_documents_keep_the_raw_fields_and_ids_are_per_line() {
     let lines = root_with_two_children("f-l");
     let cs = parse(&lines[0], 1 << 20).expect("valid");
+    let mut batch = sink::Batch::new();
+    batch
+        .push(sink::Op::Index, "tars_call_log_20240328", "id", |d| {
+            log_document(d, &cs.raw);
+        })
+        .expect("pushed");
+    let ndjson = std::str::from_utf8(batch.ndjson()).expect("utf-8");
+    let document: serde_json::Value =
+        serde_json::from_str(ndjson.lines().nth(1).expect("document line")).expect("json");
     assert_eq!(
-        log_document(&cs.raw),
+        document,
         json!({
             "trace": "f-l", "span": "r", "parent": "r", "type": "cs", "master": "Test.A",
             "slave": "Test.B", "function": "hello", "time": 1000, "ret": "0", "data": "cs-r",
@@ -182,4 +193,130 @@ fn log_documents_keep_the_raw_fields_and_ids_are_per_line() {
     assert_ne!(log_doc_id(&index, &cs), log_doc_id(&index, &sr));
     let again = parse(&lines[0][..lines[0].len() - 1], 1 << 20).expect("without newline");
     assert_eq!(log_doc_id(&index, &cs), log_doc_id(&index, &again));
+}
+
+#[test]
+fn documents_read_back_to_the_same_trace_and_graphs() {
+    let (mut traces, _) = traces(&Config::default());
+    feed(&mut traces, &root_with_two_children("f-r"), 0);
+    let closed = one(traces.poll(5_000));
+    let doc = trace_document(&closed.trace);
+    let back = trace_from_document(&doc).expect("a trace document");
+    assert_eq!(trace_document(&back), doc);
+    for graph in [&closed.graphs.server, &closed.graphs.function] {
+        let doc = graph_document(graph);
+        let back = graph_from_document(&doc).expect("a graph document");
+        assert_eq!(graph_document(&back), doc);
+        assert_eq!(
+            graph_doc_id(&back),
+            graph_doc_id(graph),
+            "the id is the shape's"
+        );
+    }
+    assert!(trace_from_document(&json!({"trace": 1})).is_none());
+    assert!(graph_from_document(&json!({"type": "trace", "vertexes": []})).is_none());
+    assert!(graph_from_document(&json!({"vertexes": []})).is_none());
+}
+
+/// An edge of `graphTrace`'s answer: (from, to, order, count, time, span, cs, sr, ss, cr,
+/// ret) and the four data fields.
+fn edge_of(e: &tars_rpc::interfaces::topology::Edge) -> (String, String, i32, i64, i64, String) {
+    (
+        e.from_vertex.clone(),
+        e.to_vertex.clone(),
+        e.order,
+        e.call_count,
+        e.call_time,
+        format!(
+            "{} {} {} {} {} {} {} {} {} {}",
+            e.span_id,
+            e.cs_time,
+            e.sr_time,
+            e.ss_time,
+            e.cr_time,
+            e.cs_data,
+            e.sr_data,
+            e.ss_data,
+            e.cr_data,
+            e.ret
+        ),
+    )
+}
+
+#[test]
+fn graph_trace_answers_the_chain_with_each_calls_span_fields() {
+    let (mut traces, _) = traces(&Config::default());
+    feed(&mut traces, &root_with_two_children("f-g"), 0);
+    let doc = trace_document(&one(traces.poll(5_000)).trace);
+    let graph = trace_detail_graph(&trace_from_document(&doc).expect("trace"));
+    let vertices: Vec<(&str, i64, i64)> = graph
+        .vs
+        .iter()
+        .map(|v| (v.vertex.as_str(), v.call_count, v.call_time))
+        .collect();
+    // As the function graph: root te - ts = 20, each callee ss - sr.
+    assert_eq!(
+        vertices,
+        [
+            ("Test.A", 1, 20),
+            ("Test.B.hello", 1, 18),
+            ("Test.C.c", 1, 2),
+            ("Test.D.d", 1, 3)
+        ]
+    );
+    let s = |text: &str| text.to_owned();
+    assert_eq!(
+        graph.es.iter().map(edge_of).collect::<Vec<_>>(),
+        [
+            (
+                s("Test.A"),
+                s("Test.B.hello"),
+                1,
+                1,
+                20,
+                s("r 1000 1001 1019 1020 cs-r sr-r ss-r cr-r 0")
+            ),
+            (
+                s("Test.B.hello"),
+                s("Test.C.c"),
+                2,
+                1,
+                4,
+                s("c1 1003 1004 1006 1007 cs-c1 sr-c1 ss-c1 cr-c1 0")
+            ),
+            (
+                s("Test.B.hello"),
+                s("Test.D.d"),
+                2,
+                1,
+                5,
+                s("c2 1008 1009 1012 1013 cs-c2 sr-c2 ss-c2 cr-c2 0")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn graph_trace_adds_repeated_calls_into_one_edge_that_keeps_the_first_calls_fields() {
+    let (mut traces, _) = traces(&Config::default());
+    let mut lines = call("f-h", "r", "r", "Test.A", "Test.B", "hello", 1000, 1020).to_vec();
+    let root_end = lines.split_off(2);
+    lines.extend(call("f-h", "c1", "r", "Test.B", "Test.C", "c", 1003, 1007));
+    lines.extend(call("f-h", "c2", "r", "Test.B", "Test.C", "c", 1008, 1018));
+    lines.extend(root_end);
+    feed(&mut traces, &lines, 0);
+    let doc = trace_document(&one(traces.poll(5_000)).trace);
+    let graph = trace_detail_graph(&trace_from_document(&doc).expect("trace"));
+    let callee = graph
+        .vs
+        .iter()
+        .find(|v| v.vertex == "Test.C.c")
+        .expect("Test.C.c");
+    // Two calls: (1006 - 1004) + (1017 - 1009) = 10.
+    assert_eq!((callee.call_count, callee.call_time), (2, 10));
+    let (_, _, order, count, time, fields) = edge_of(&graph.es[1]);
+    // cr - cs: 4 + 10 = 14; the span fields of c1, the first call.
+    assert_eq!((order, count, time), (2, 2, 14));
+    assert_eq!(fields, "c1 1003 1004 1006 1007 cs-c1 sr-c1 ss-c1 cr-c1 0");
+    assert_eq!(graph.es.len(), 2);
 }

@@ -160,3 +160,131 @@ pub mod log_fixture {
         }
     }
 }
+
+pub mod trace_fixture {
+    //! Trace lines as the log service hands them to the trace pipeline (`node|app|server|`
+    //! then the client's line), shaped like TarsGo's: 32-hex trace ids, 16-hex span ids,
+    //! base64 JSON data. Trace `t` is a client calling `FrontObj.hello`, which calls
+    //! `BackObj.world` once: two spans, each with its cs, sr, ss and cr line, eight lines.
+
+    use std::fmt::Write as _;
+
+    /// Lines per generated trace.
+    pub const LINES_PER_TRACE: usize = 8;
+
+    /// The eight lines of trace `t`, their times from `at_ms`, in arrival order (a server's
+    /// `sr` before its own calls, the caller's `cr` last).
+    pub fn trace_lines(t: usize, at_ms: i64) -> Vec<String> {
+        let trace = format!(
+            "f-{:032x}",
+            (t as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+        );
+        let root = format!(
+            "{:016x}",
+            (t as u64).wrapping_mul(0x2545_f491_4f6c_dd1d) | 1
+        );
+        let child = format!(
+            "{:016x}",
+            (t as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 2
+        );
+        let app = format!("App{}", t % 13);
+        let client = format!("{app}.Client{}", t % 7);
+        let front = format!("{app}.FrontServer");
+        let back = format!("{app}.BackServer");
+        let stamp = "2026-12-05 18:30:00";
+        let mut lines = Vec::with_capacity(LINES_PER_TRACE);
+        let mut line =
+            |node: &str, server: &str, rest: std::fmt::Arguments<'_>, ms: i64, data: &str| {
+                let (a, s) = server.split_once('.').unwrap_or((server, ""));
+                let mut text = String::with_capacity(192);
+                let _ = writeln!(
+                    text,
+                    "{node}|{a}|{s}|{stamp}|{trace}|{rest}|{}|0|{data}|",
+                    at_ms + ms
+                );
+                lines.push(text);
+            };
+        let args = "eyJuYW1lIjoiY2FsbGVyIDAifQ==";
+        let result = "eyIiOjAsImdyZWV0aW5nIjoiaGVsbG8gY2FsbGVyIDAifQ==";
+        let node = |s: &str| {
+            format!(
+                "{}-0.{}",
+                s.to_lowercase().replace('.', "-"),
+                s.to_lowercase().replace('.', "-")
+            )
+        };
+        let (cn, fnode, bnode) = (node(&client), node(&front), node(&back));
+        line(
+            &cn,
+            &client,
+            format_args!("{root}|{root}|cs|{client}|{front}.FrontObj|hello"),
+            0,
+            args,
+        );
+        line(
+            &fnode,
+            &front,
+            format_args!("{root}|*|sr|{front}|{front}.FrontObj|hello"),
+            1,
+            args,
+        );
+        line(
+            &fnode,
+            &front,
+            format_args!("{child}|{root}|cs|{front}|{back}.BackObj|world"),
+            2,
+            args,
+        );
+        line(
+            &bnode,
+            &back,
+            format_args!("{child}|*|sr|{back}|{back}.BackObj|world"),
+            3,
+            args,
+        );
+        line(
+            &bnode,
+            &back,
+            format_args!("{child}|*|ss|{back}|{back}.BackObj|world"),
+            4,
+            result,
+        );
+        line(
+            &fnode,
+            &front,
+            format_args!("{child}|{root}|cr|{front}|{back}.BackObj|world"),
+            5,
+            result,
+        );
+        line(
+            &fnode,
+            &front,
+            format_args!("{root}|*|ss|{front}|{front}.FrontObj|hello"),
+            6,
+            result,
+        );
+        line(
+            &cn,
+            &client,
+            format_args!("{root}|{root}|cr|{client}|{front}.FrontObj|hello"),
+            7,
+            result,
+        );
+        lines
+    }
+
+    /// The lines of traces `0..n`, interleaved the way concurrent calls arrive: `width`
+    /// traces in flight at a time, their lines alternating.
+    pub fn interleaved(n: usize, width: usize, at_ms: i64) -> Vec<String> {
+        let mut out = Vec::with_capacity(n * LINES_PER_TRACE);
+        for group in (0..n).collect::<Vec<_>>().chunks(width.max(1)) {
+            let traces: Vec<Vec<String>> = group.iter().map(|&t| trace_lines(t, at_ms)).collect();
+            for i in 0..LINES_PER_TRACE {
+                for lines in &traces {
+                    out.push(lines[i].clone());
+                }
+            }
+        }
+        out
+    }
+}

@@ -222,3 +222,190 @@ pub async fn queries_group_and_sum(sink: &Sink, index: &str) {
         .await;
     assert!(matches!(bad, Err(sink::Error::InvalidField(_))), "{bad:?}");
 }
+
+/// The template for [`finds`]: strings as Elasticsearch maps them by default (`text` with a
+/// `keyword` sub-field, like K8SFramework's trace templates) and `spans` nested.
+pub fn find_spec(prefix: &str) -> IndexSpec {
+    IndexSpec {
+        name: prefix.to_owned(),
+        patterns: vec![format!("{prefix}*")],
+        delete_after: "1d".into(),
+        data_stream: false,
+        mappings: Some(json!({
+            "properties": {
+                "start": { "type": "long" },
+                "spans": { "type": "nested" }
+            }
+        })),
+    }
+}
+
+/// Names as `find` returns them, in order.
+fn names_of(docs: &[Value]) -> Vec<&str> {
+    docs.iter().filter_map(|d| d["name"].as_str()).collect()
+}
+
+/// What [`finds`] stores: five documents, the last with a name full of query syntax.
+fn find_documents() -> [Value; 5] {
+    [
+        json!({"name": "A.B", "start": 10, "spans": [{"slave": "A.B", "function": "f"}]}),
+        json!({"name": "A.Bc", "start": 30,
+               "spans": [{"slave": "X.Y", "function": "g"}, {"slave": "A.B", "function": "h"}]}),
+        json!({"name": "Z.Q", "start": 20, "spans": [{"slave": "Z.Q", "function": "f"}]}),
+        json!({"name": "a.b", "start": 40, "spans": []}),
+        json!({"name": "x\" OR 1=1 -- \\ 中文", "start": 5, "spans": [{"slave": "A", "function": "B"}]}),
+    ]
+}
+
+/// A search of `index` for everything, newest first.
+fn find_all(index: &str) -> sink::Find {
+    sink::Find {
+        index: index.to_owned(),
+        all: vec![sink::Cond::Range {
+            field: "start".into(),
+            min: i64::MIN,
+            max: i64::MAX,
+        }],
+        sort_desc: Some("start".into()),
+        fields: Vec::new(),
+        limit: 100,
+        keyword_subfield: true,
+    }
+}
+
+/// Stores [`find_documents`] and waits until a search sees them all (Elasticsearch shows
+/// documents after a refresh, about 1 s).
+async fn store_find_documents(sink: &Sink, index: &str) {
+    let docs = find_documents();
+    let mut batch = Batch::new();
+    for (i, doc) in docs.iter().enumerate() {
+        batch
+            .push_json(Op::Index, index, &format!("doc-{i}"), doc)
+            .expect("valid document");
+    }
+    within(60, "find documents stored", async {
+        sink.submit(batch).await.expect("submit").await
+    })
+    .await
+    .expect("stored");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = sink.find(&find_all(index)).await.expect("find");
+        if seen.len() == docs.len() {
+            let tricky = docs[4]["name"].as_str().expect("name");
+            assert_eq!(
+                names_of(&seen),
+                ["a.b", "A.Bc", "Z.Q", "A.B", tricky],
+                "newest first"
+            );
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "documents never became searchable: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Document searches ([`sink::Find`]): exact text (no case folding, no analysis, quotes and
+/// operators as plain values), prefixes, ranges, a value anywhere in an array of objects, all
+/// conditions together, a descending sort, projection, the limit and a missing index.
+pub async fn finds(sink: &Sink, index: &str) {
+    use sink::{Cond, Find};
+    store_find_documents(sink, index).await;
+    let find = |all: Vec<Cond>| Find {
+        all,
+        ..find_all(index)
+    };
+    let text = |field: &str, value: &str| Cond::Text {
+        field: field.into(),
+        value: value.into(),
+    };
+    let run = |f: Find| async move { sink.find(&f).await.expect("find") };
+
+    assert_eq!(
+        names_of(&run(find(vec![text("name", "A.B")])).await),
+        ["A.B"],
+        "exact, case kept"
+    );
+    let tricky = find_documents()[4]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    assert_eq!(
+        names_of(&run(find(vec![text("name", &tricky)])).await),
+        [tricky.as_str()]
+    );
+    assert!(
+        run(find(vec![text("name", "x")])).await.is_empty(),
+        "no analysis"
+    );
+    let prefix = Cond::Prefix {
+        field: "name".into(),
+        prefix: "A.B".into(),
+    };
+    assert_eq!(names_of(&run(find(vec![prefix])).await), ["A.Bc", "A.B"]);
+    let middle = Cond::Range {
+        field: "start".into(),
+        min: 15,
+        max: 30,
+    };
+    assert_eq!(
+        names_of(&run(find(vec![middle])).await),
+        ["A.Bc", "Z.Q"],
+        "bounds included"
+    );
+    let slave_ab = Cond::AnyOf {
+        path: "spans".into(),
+        any: vec![text("slave", "A.B")],
+    };
+    assert_eq!(
+        names_of(&run(find(vec![slave_ab.clone()])).await),
+        ["A.Bc", "A.B"]
+    );
+    let either = Cond::AnyOf {
+        path: "spans".into(),
+        any: vec![text("slave", "Z.Q"), text("function", "g")],
+    };
+    assert_eq!(names_of(&run(find(vec![either])).await), ["A.Bc", "Z.Q"]);
+    let early = Cond::Range {
+        field: "start".into(),
+        min: 0,
+        max: 20,
+    };
+    assert_eq!(
+        names_of(&run(find(vec![slave_ab, early])).await),
+        ["A.B"],
+        "all must hold"
+    );
+    let x_y = Cond::AnyOf {
+        path: "spans".into(),
+        any: vec![text("slave", "X.Y")],
+    };
+    let h = Cond::AnyOf {
+        path: "spans".into(),
+        any: vec![text("function", "h")],
+    };
+    assert_eq!(
+        names_of(&run(find(vec![x_y, h])).await),
+        ["A.Bc"],
+        "each in some element"
+    );
+
+    let mut projected = find(vec![text("name", "Z.Q")]);
+    projected.fields = vec!["name".into(), "start".into()];
+    assert_eq!(run(projected).await, [json!({"name": "Z.Q", "start": 20})]);
+    let mut newest = find_all(index);
+    newest.limit = 2;
+    assert_eq!(names_of(&run(newest).await), ["a.b", "A.Bc"]);
+    let mut missing = find_all(index);
+    missing.index = format!("{index}_missing");
+    assert!(run(missing).await.is_empty(), "a missing index has no hits");
+    let mut refused = find_all(index);
+    refused.fields = vec!["name\"".into()];
+    assert!(
+        sink.find(&refused).await.is_err(),
+        "a field that is not a plain name"
+    );
+}
