@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::IntResult;
 use tars_rpc::interfaces::adminreg::{
     CHECK_TICKET, CheckTicketArgs, CheckTicketResult, HAS_ADMIN_AUTH, HAS_DEV_AUTH, HAS_OPE_AUTH,
@@ -278,13 +277,7 @@ impl Inner {
             }
             f if f == HAS_ADMIN_AUTH.as_bytes() => self.has_admin(args!()).await,
             f if f == CHECK_TICKET.as_bytes() => self.check_ticket(args!()).await,
-            other => Reply::error(
-                ret::NO_FUNCTION,
-                format!(
-                    "AdminReg has no function {:?}",
-                    String::from_utf8_lossy(other)
-                ),
-            ),
+            other => Reply::no_function("AdminReg", other),
         }
     }
 }

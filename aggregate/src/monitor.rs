@@ -18,7 +18,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sink::{AggQuery, AggRow, Filter, FilterOp, KeyValue, Sink};
 use tars_codec::TarsMap;
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::monitor::{
     MonitorQueryArgs, MonitorQueryReq, MonitorQueryResult, MonitorQueryRsp, Op, QUERY,
 };
@@ -189,13 +188,8 @@ fn answer(ret_value: i32, msg: &str, rows: &[AggRow]) -> Reply {
 impl Servant for MonitorQueryServant {
     fn call(&self, request: Request) -> ReplyFuture {
         if request.func_name != QUERY.as_bytes() {
-            let func = String::from_utf8_lossy(&request.func_name).into_owned();
-            return Box::pin(async move {
-                Reply::error(
-                    ret::NO_FUNCTION,
-                    format!("MonitorQuery has no function {func:?}"),
-                )
-            });
+            let reply = Reply::no_function("MonitorQuery", &request.func_name);
+            return Box::pin(async move { reply });
         }
         let query = match request.args::<MonitorQueryArgs<'_>>() {
             Ok(args) => self.translate(&args.req),

@@ -140,13 +140,7 @@ impl ConfigServant {
             f if f == LIST_CONFIG_BY_INFO.as_bytes() => self.list_by_info(call, body),
             f if f == LIST_ALL_CONFIG_BY_INFO.as_bytes() => self.list_all(call, body),
             _ => {
-                return Inline::Reply(Reply::error(
-                    ret::NO_FUNCTION,
-                    format!(
-                        "tars.tarsconfig.ConfigObj has no function {:?}",
-                        String::from_utf8_lossy(func)
-                    ),
-                ));
+                return Inline::Reply(Reply::no_function("tars.tarsconfig.ConfigObj", func));
             }
         };
         match result {

@@ -18,18 +18,6 @@ use tarsplane_interop::plane::{NOTIFY, Up};
 use tarsplane_interop::poll::{Patience, poll};
 use tarsplane_interop::run_node_ok;
 
-fn node_url() -> Option<String> {
-    if let Ok(url) = std::env::var("TARS_ES_URL") {
-        return Some(url.trim_end_matches('/').to_owned());
-    }
-    assert!(
-        std::env::var("TARSPLANE_REQUIRE_REAL_BACKENDS").as_deref() != Ok("1"),
-        "TARS_ES_URL is not set, but TARSPLANE_REQUIRE_REAL_BACKENDS=1: start a real node (scripts/test does)"
-    );
-    eprintln!("skipped: TARS_ES_URL is not set (no Elasticsearch or OpenSearch node)");
-    None
-}
-
 async fn search(url: &str, index: &str, body: Value) -> Value {
     let http = reqwest::Client::new();
     let _ = http.post(format!("{url}/{index}/_refresh")).send().await;
@@ -46,7 +34,7 @@ async fn search(url: &str, index: &str, body: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn npm_reporters_through_tarsplane_up_land_in_the_real_node() {
-    let Some(url) = node_url() else {
+    let Some(url) = tars_test::real_es::url() else {
         return;
     };
     let run = std::process::id();

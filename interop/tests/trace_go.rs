@@ -35,18 +35,6 @@ const TOPOLOGY: &str = "tars.tarslog.TopologyObj";
 /// base64 of `{"name":"caller 0"}`, what the first call's `cs` and `sr` lines carry.
 const CALLER_0: &str = "eyJuYW1lIjoiY2FsbGVyIDAifQ==";
 
-fn node_url() -> Option<String> {
-    if let Ok(url) = std::env::var("TARS_ES_URL") {
-        return Some(url.trim_end_matches('/').to_owned());
-    }
-    assert!(
-        std::env::var("TARSPLANE_REQUIRE_REAL_BACKENDS").as_deref() != Ok("1"),
-        "TARS_ES_URL is not set, but TARSPLANE_REQUIRE_REAL_BACKENDS=1: start a real node (scripts/test does)"
-    );
-    eprintln!("skipped: TARS_ES_URL is not set (no Elasticsearch or OpenSearch node)");
-    None
-}
-
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
@@ -415,7 +403,9 @@ async fn tarsgo_call_chains_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tarsgo_call_chains_on_opensearch() {
-    let Some(url) = node_url() else { return };
+    let Some(url) = tars_test::real_es::url() else {
+        return;
+    };
     call_chains_through_topology(|o| {
         o.sink.elasticsearch.nodes = vec![url];
         o.sink.elasticsearch.flush_interval_ms = 10;

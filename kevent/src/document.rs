@@ -66,32 +66,13 @@ pub fn document(event: &Event, now_ms: i64) -> Value {
     value
 }
 
-/// Appends `doc` to `batch` as a `create` of `id` into `index`.
-///
-/// [`sink::DocWriter`] writes flat fields only, and events nest (`involvedObject`, `source`),
-/// so the document goes in as the NDJSON lines [`Batch::push`] writes, read back by
-/// [`Batch::from_ndjson`] (which checks the index name and the id).
+/// Appends `doc` (nested: `involvedObject`, `source`) to `batch` as a `create` of `id` into
+/// `index`.
 ///
 /// # Errors
-/// An invalid index name or id.
+/// An invalid index name or id, or a document that is not an object.
 pub fn push(batch: &mut Batch, index: &str, id: &str, doc: &Value) -> sink::Result<()> {
-    let mut text = Vec::with_capacity(512);
-    text.extend_from_slice(b"{\"");
-    text.extend_from_slice(Op::Create.as_str().as_bytes());
-    text.extend_from_slice(b"\":{\"_index\":\"");
-    text.extend_from_slice(index.as_bytes());
-    text.extend_from_slice(b"\",\"_id\":\"");
-    text.extend_from_slice(id.as_bytes());
-    text.extend_from_slice(b"\"}}\n");
-    // Compact JSON has no raw newline: strings escape theirs.
-    serde_json::to_writer(&mut text, doc).map_err(|_| sink::Error::MalformedBatch {
-        offset: 0,
-        reason: "the document is not serializable",
-    })?;
-    text.push(b'\n');
-    let one = Batch::from_ndjson(text)?;
-    batch.append(&one);
-    Ok(())
+    batch.push_json(Op::Create, index, id, doc)
 }
 
 /// Milliseconds since the Unix epoch, now.

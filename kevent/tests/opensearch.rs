@@ -22,19 +22,6 @@ use sink::config::{EsConfig, SpoolConfig};
 use sink::{EsSink, Sink};
 use tars_test::kube_target::{KubeTarget, Needs};
 
-/// The real node, or `None` (skipped) when `TARS_ES_URL` is not set and not required.
-fn es_url() -> Option<String> {
-    if let Ok(url) = std::env::var("TARS_ES_URL") {
-        return Some(url.trim_end_matches('/').to_owned());
-    }
-    assert!(
-        std::env::var("TARSPLANE_REQUIRE_REAL_BACKENDS").as_deref() != Ok("1"),
-        "TARS_ES_URL is not set, but TARSPLANE_REQUIRE_REAL_BACKENDS=1: start a real node (scripts/test does)"
-    );
-    eprintln!("real OpenSearch skipped: TARS_ES_URL is not set");
-    None
-}
-
 /// A JSON request to the node; the answer's status and body.
 async fn es(
     http: &reqwest::Client,
@@ -86,7 +73,9 @@ fn tarsweb_query(prefix: &str, event_type: &str, reason: Option<&str>) -> Value 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_land_in_the_real_opensearch_and_tarsweb_queries_find_them() {
-    let Some(url) = es_url() else { return };
+    let Some(url) = tars_test::real_es::url() else {
+        return;
+    };
     for target in KubeTarget::all(Needs::BuiltIn).await {
         eprintln!(
             "-- on the {} and the OpenSearch node at {url}",

@@ -346,10 +346,8 @@ impl LogServant {
         let lines = match self.prepare(request, at) {
             Ok(Some(lines)) => lines,
             Ok(None) => {
-                let func = String::from_utf8_lossy(&request.func_name).into_owned();
-                return Box::pin(async move {
-                    Reply::error(ret::NO_FUNCTION, format!("Log has no function {func:?}"))
-                });
+                let reply = Reply::no_function("Log", &request.func_name);
+                return Box::pin(async move { reply });
             }
             Err(reply) => return Box::pin(async move { reply }),
         };

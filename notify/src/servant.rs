@@ -7,7 +7,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use parking_lot::RwLock;
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::notify::{
     GET_NOTIFY_INFO, GetNotifyInfoResult, NOTIFY_SERVER, NotifyInfo, NotifyServerArgs,
     REPORT_NOTIFY_INFO, REPORT_SERVER, ReportNotifyInfoArgs, ReportServerArgs,
@@ -201,13 +200,7 @@ impl Servant for NotifyServant {
                     // void methods: an empty result buffer.
                     Reply::Ok(Bytes::new())
                 }
-                Ok(None) => Reply::error(
-                    ret::NO_FUNCTION,
-                    format!(
-                        "Notify has no function {:?}",
-                        String::from_utf8_lossy(&request.func_name)
-                    ),
-                ),
+                Ok(None) => Reply::no_function("Notify", &request.func_name),
                 Err(error) => Reply::decode_error(&error),
             }
         };

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use aggregate::{Added, Aggregator};
 use bytes::{Bytes, BytesMut};
 use tars_codec::Struct;
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::IntResult;
 use tars_rpc::interfaces::property::{REPORT_PROP_MSG, ReportPropMsgArgs};
 use tars_rpc::{Reply, ReplyFuture, Request, Servant};
@@ -79,13 +78,7 @@ impl Servant for PropertyServant {
                 Err(error) => Reply::decode_error(&error),
             }
         } else {
-            Reply::error(
-                ret::NO_FUNCTION,
-                format!(
-                    "PropertyF has no function {:?}",
-                    String::from_utf8_lossy(&request.func_name)
-                ),
-            )
+            Reply::no_function("PropertyF", &request.func_name)
         };
         Box::pin(std::future::ready(reply))
     }

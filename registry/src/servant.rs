@@ -8,7 +8,6 @@ use bytes::{Bytes, BytesMut};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::registry::{
     GET_SERVER_DESCRIPTOR, GetServerDescriptorArgs, UPDATE_SERVER_STATE, UpdateServerStateArgs,
 };
@@ -158,10 +157,7 @@ impl Servant for RegistryServant {
                 Err(reply) => Box::pin(std::future::ready(reply)),
             };
         }
-        let desc = format!(
-            "Registry has no function {:?}",
-            String::from_utf8_lossy(&request.func_name)
-        );
-        Box::pin(std::future::ready(Reply::error(ret::NO_FUNCTION, desc)))
+        let reply = Reply::no_function("Registry", &request.func_name);
+        Box::pin(std::future::ready(reply))
     }
 }

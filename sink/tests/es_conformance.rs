@@ -39,22 +39,13 @@ struct Cluster {
 impl Cluster {
     /// The real node from `TARS_ES_URL` (`TARS_ES_USER`/`TARS_ES_PASSWORD` for basic auth).
     fn real() -> Option<Self> {
-        let Ok(url) = std::env::var("TARS_ES_URL") else {
-            assert!(
-                std::env::var("TARSPLANE_REQUIRE_REAL_BACKENDS").as_deref() != Ok("1"),
-                "TARS_ES_URL is not set, but TARSPLANE_REQUIRE_REAL_BACKENDS=1: start a real node (scripts/test does)"
-            );
-            eprintln!(
-                "real node skipped: TARS_ES_URL is not set (no Elasticsearch to check against)"
-            );
-            return None;
-        };
+        let url = tars_test::real_es::url()?;
         let user = std::env::var("TARS_ES_USER")
             .ok()
             .map(|u| (u, std::env::var("TARS_ES_PASSWORD").unwrap_or_default()));
         Some(Self {
             name: format!("real node at {url}"),
-            url: url.trim_end_matches('/').to_owned(),
+            url,
             http: reqwest::Client::new(),
             user,
             _fake: None,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use aggregate::{Added, Aggregator};
 use bytes::{Bytes, BytesMut};
 use tars_codec::Struct;
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::IntResult;
 use tars_rpc::interfaces::stat::{
     REPORT_MIC_MSG, REPORT_SAMPLE_MSG, ReportMicMsgArgs, StatMicMsgBody, StatMicMsgHead,
@@ -120,10 +119,7 @@ impl Servant for StatServant {
             },
             // K8SFramework answers 0 and keeps nothing.
             f if f == REPORT_SAMPLE_MSG.as_bytes() => Reply::Ok(self.ok.clone()),
-            f => Reply::error(
-                ret::NO_FUNCTION,
-                format!("StatF has no function {:?}", String::from_utf8_lossy(f)),
-            ),
+            f => Reply::no_function("StatF", f),
         };
         Box::pin(std::future::ready(reply))
     }

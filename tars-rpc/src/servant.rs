@@ -138,6 +138,17 @@ impl Reply {
         Self::error(tars_codec::packet::ret::DECODE_ERROR, error.to_string())
     }
 
+    /// The -3 (no such function) reply: `<interface> has no function "<func>"`.
+    pub fn no_function(interface: &str, func: &[u8]) -> Self {
+        Self::error(
+            tars_codec::packet::ret::NO_FUNCTION,
+            format!(
+                "{interface} has no function {:?}",
+                String::from_utf8_lossy(func)
+            ),
+        )
+    }
+
     /// A failure with `ret`, clamped to the range TARS clients accept.
     pub fn error(ret: i32, desc: impl Into<String>) -> Self {
         Self::Err {

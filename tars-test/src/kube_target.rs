@@ -33,8 +33,7 @@ use kube::{Api, Client};
 
 use crate::fake_kube::{FakeKube, FakeKubeState};
 
-/// Set to `1` to make a missing real backend a failure instead of a skip.
-pub const REQUIRE_REAL_BACKENDS: &str = "TARSPLANE_REQUIRE_REAL_BACKENDS";
+pub use crate::real_es::REQUIRE_REAL_BACKENDS;
 
 /// The CRDs' group and version.
 pub const TARS_GROUP_VERSION: &str = "k8s.tars.io/v1beta3";

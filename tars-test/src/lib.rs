@@ -8,6 +8,7 @@
 //! - [`fake_kube`]: an in-process fake Kubernetes API server (list, watch with resume, 410
 //!   expiry and bookmarks, get/create/replace/delete, server-side apply and merge patch,
 //!   `/status`) for kube-rs watchers, reflectors and controllers, with outages.
+//! - [`real_es`]: the real Elasticsearch / OpenSearch node (`TARS_ES_URL`) or a said skip.
 //! - [`kube_target`] (feature `kube-target`): a `kube::Client` and a fresh namespace on the fake
 //!   or on the real API server `KUBECONFIG` names, for tests that run against both.
 
@@ -17,3 +18,4 @@ pub mod fake_kube;
 pub mod fixtures;
 #[cfg(feature = "kube-target")]
 pub mod kube_target;
+pub mod real_es;

@@ -13,7 +13,6 @@ mod answer;
 
 use std::sync::Arc;
 
-use tars_codec::packet::ret;
 use tars_rpc::interfaces::topology::{
     DateNameArgs, GRAPH_FUNCTION, GRAPH_SERVER, GRAPH_TRACE, Graph, GraphTraceResult, GraphsResult,
     LIST_FUNCTION, LIST_TRACE, LIST_TRACE_SUMMARY, ListTraceSummaryArgs, ListTraceSummaryResult,
@@ -240,13 +239,7 @@ impl Inner {
             f if f == LIST_FUNCTION.as_bytes() => self.list_function(&args!()).await,
             f if f == LIST_TRACE.as_bytes() => self.list_trace(&args!()).await,
             f if f == LIST_TRACE_SUMMARY.as_bytes() => self.list_trace_summary(&args!()).await,
-            other => Reply::error(
-                ret::NO_FUNCTION,
-                format!(
-                    "Topology has no function {:?}",
-                    String::from_utf8_lossy(other)
-                ),
-            ),
+            other => Reply::no_function("Topology", other),
         }
     }
 }
