@@ -38,6 +38,10 @@ pub struct Config {
     /// Distinct graph shapes kept per day; new shapes past it are not written
     /// (`bound="graphs_per_day"`).
     pub max_graphs_per_day: usize,
+    /// Trace ids remembered after their trace closed (some 60 bytes each), so that lines
+    /// arriving later join the stored trace instead of replacing its document; past it the
+    /// oldest are forgotten. 0: not remembered (K8SFramework's behaviour).
+    pub max_closed_remembered: usize,
     /// Age at which `tars_call_*` indices are deleted (ILM/ISM; K8SFramework never deleted).
     pub delete_after: String,
 }
@@ -65,6 +69,8 @@ impl Default for Config {
             max_line_bytes: 100 << 10,
             // A graph is a few hundred bytes to a few KiB: at most some 100 MiB per day.
             max_graphs_per_day: 50_000,
+            // About 6 MiB; 20 s of traces at 5,000 traces per second, hours at low rates.
+            max_closed_remembered: 100_000,
             // Call chains are read for recent traffic; one log document per line makes
             // `tars_call_log_*` the largest of the three.
             delete_after: "7d".into(),

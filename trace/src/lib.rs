@@ -34,6 +34,7 @@ mod line;
 mod merge;
 mod metrics;
 mod open;
+mod recent;
 mod service;
 pub mod topology;
 

@@ -212,6 +212,27 @@ impl Trace {
         added
     }
 
+    /// Joins `late` (the same trace id, opened again by lines that came after this trace
+    /// closed) into this trace as its lines would have merged: root times and span times from
+    /// `late` where it has them, every other field set if empty, child lists united.
+    pub fn absorb(&mut self, late: &Trace) {
+        if late.ts_time != 0 {
+            self.ts_time = late.ts_time;
+        }
+        if late.te_time != 0 {
+            self.te_time = late.te_time;
+        }
+        set_if_empty(&mut self.t_span, &late.t_span);
+        set_if_empty(&mut self.t_master, &late.t_master);
+        for span in &late.spans {
+            let (i, _) = self.find_or_create(&span.span);
+            absorb_span(&mut self.spans[i], span);
+            for child in &span.children {
+                self.link_child(&span.span, child);
+            }
+        }
+    }
+
     fn set_root(&mut self, raw: &RawLog<'_>) -> usize {
         set_if_empty(&mut self.t_span, raw.span) + set_if_empty(&mut self.t_master, raw.master)
     }
@@ -338,6 +359,33 @@ fn update_span(span: &mut Span, raw: &RawLog<'_>) -> usize {
     };
     *time = raw.time;
     added + set_if_empty(data, raw.data)
+}
+
+/// [`update_span`] for a whole span: its times where `late` has them, text set if empty.
+fn absorb_span(span: &mut Span, late: &Span) {
+    for (field, value) in [
+        (&mut span.parent, &late.parent),
+        (&mut span.master, &late.master),
+        (&mut span.slave, &late.slave),
+        (&mut span.function, &late.function),
+        (&mut span.ret, &late.ret),
+        (&mut span.cs_data, &late.cs_data),
+        (&mut span.sr_data, &late.sr_data),
+        (&mut span.ss_data, &late.ss_data),
+        (&mut span.cr_data, &late.cr_data),
+    ] {
+        set_if_empty(field, value);
+    }
+    for (time, value) in [
+        (&mut span.cs_time, late.cs_time),
+        (&mut span.sr_time, late.sr_time),
+        (&mut span.ss_time, late.ss_time),
+        (&mut span.cr_time, late.cr_time),
+    ] {
+        if value != 0 {
+            *time = value;
+        }
+    }
 }
 
 /// `ASSIGN_IF_EMPTY`: copies `value` into an empty `field`; the bytes copied.

@@ -74,6 +74,7 @@ pub struct Metrics {
     documents: Family<FamilyLabel, Counter>,
     documents_lost: Family<FamilyLabel, Counter>,
     queries: Family<Query, Counter>,
+    rejoined: Family<Outcome, Counter>,
 }
 
 impl Metrics {
@@ -133,7 +134,23 @@ impl Metrics {
             "tars.tarslog.TopologyObj calls, by method and result (ok, bad_date, error)",
             m.queries.clone(),
         );
+        r.register(
+            "rejoined",
+            "Traces opened again by late lines, by result (joined: merged into the stored trace; not_found: the stored trace could not be read, the late spans replace it)",
+            m.rejoined.clone(),
+        );
         m
+    }
+
+    pub(crate) fn rejoin(&self, joined: bool) {
+        let result = if joined { "joined" } else { "not_found" };
+        self.rejoined.get_or_create(&Outcome { result }).inc();
+    }
+
+    /// Traces opened again by late lines so far: (joined, not found).
+    pub fn rejoined(&self) -> (u64, u64) {
+        let get = |result| self.rejoined.get_or_create(&Outcome { result }).get();
+        (get("joined"), get("not_found"))
     }
 
     pub(crate) fn documents_add(&self, family: &'static str, n: u64) {

@@ -9,6 +9,11 @@
 //!   on shutdown: the queue drained, every open trace closed and written, graphs written
 //! ```
 //!
+//! A trace opened again by lines that came after it closed (within the last
+//! `max_closed_remembered` closed traces) is joined to its stored document: the document is
+//! read back, the late spans merged into it, and it is written again whole under the same id.
+//! Its graphs were counted when it first closed and are not counted again.
+//!
 //! The day of a document is the local day (the log service's time zone) when its trace's
 //! first line arrived, as the reference took it from the trace file's name. At start, today's
 //! and yesterday's graphs are read back from the store so that a restart adds to their counts.
@@ -24,10 +29,13 @@ use crate::close::{Closed, Traces};
 use crate::config::Config;
 use crate::document::{
     graph_doc_id, graph_document, graph_from_document, graph_index, log_doc_id, log_document,
-    log_index, trace_doc_id, trace_document, trace_index,
+    log_index, trace_doc_id, trace_document, trace_from_document, trace_index,
 };
+use crate::graph::trace_graphs;
 use crate::graphs::Graphs;
+use crate::merge::Trace;
 use crate::metrics::Metrics;
+use crate::recent::Recent;
 
 /// Log documents gathered before they are handed to the sink, at most.
 const LOG_DOCS_PER_BATCH: usize = 2_000;
@@ -98,6 +106,7 @@ pub fn pipeline(
 struct State {
     traces: Traces,
     graphs: Graphs,
+    recent: Recent,
     logs: Batch,
     sink: Sink,
     tz: TimeZone,
@@ -111,6 +120,7 @@ impl Pipeline {
         let mut state = State {
             traces: Traces::new(&self.config, self.metrics.clone()),
             graphs: Graphs::new(self.config.max_graphs_per_day, self.metrics.clone()),
+            recent: Recent::new(self.config.max_closed_remembered),
             logs: Batch::new(),
             sink: self.sink.clone(),
             tz: self.tz.clone(),
@@ -229,11 +239,19 @@ impl State {
         }
         let mut batch = Batch::new();
         for c in &closed {
-            let day = self.day(c.first_ms);
-            for graph in [&c.graphs.server, &c.graphs.function] {
-                self.graphs.add(&day, graph);
-            }
-            let doc = trace_document(&c.trace);
+            let (day, doc) = if let Some(day) = self.recent.day_of(c.trace.trace()) {
+                let day = day.to_owned();
+                let joined = self.rejoin(&day, &c.trace).await;
+                let doc = trace_document(joined.as_ref().unwrap_or(&c.trace));
+                (day, doc)
+            } else {
+                let day = self.day(c.first_ms);
+                for graph in [&c.graphs.server, &c.graphs.function] {
+                    self.graphs.add(&day, graph);
+                }
+                self.recent.insert(c.trace.trace(), &day);
+                (day, trace_document(&c.trace))
+            };
             let id = trace_doc_id(&c.trace);
             if batch
                 .push_json(Op::Index, &trace_index(&day), id.as_str(), &doc)
@@ -243,6 +261,36 @@ impl State {
             }
         }
         self.submit("trace", batch).await;
+    }
+
+    /// The stored trace `late.trace()` of `day` with `late` merged into it and its graph ids
+    /// renewed; `None` (counted, logged) when it cannot be read back.
+    async fn rejoin(&self, day: &str, late: &Trace) -> Option<Trace> {
+        let find = sink::Find {
+            index: trace_index(day),
+            all: vec![sink::Cond::Text {
+                field: "trace".into(),
+                value: late.trace().to_owned(),
+            }],
+            sort_desc: None,
+            fields: Vec::new(),
+            limit: 1,
+            keyword_subfield: true,
+        };
+        let stored = match self.sink.find(&find).await {
+            Ok(docs) => docs.first().and_then(trace_from_document),
+            Err(error) => {
+                tracing::warn!(message = "Could not read back a trace to join its late lines to; the late spans replace it.", trace = late.trace(), %error);
+                None
+            }
+        };
+        self.metrics.rejoin(stored.is_some());
+        let mut trace = stored?;
+        trace.absorb(late);
+        let graphs = trace_graphs(&trace);
+        trace.s_hash = graphs.server.id();
+        trace.f_hash = graphs.function.id();
+        Some(trace)
     }
 
     async fn write_graphs(&mut self) {
