@@ -46,12 +46,21 @@ async fn stored(
         limit: 1,
         keyword_subfield: true,
     };
+    let mut last = None;
     for _ in 0..200 {
-        let found = sink.find(&find).await.expect("find").into_iter().next();
-        if let Some(doc) = found.filter(&ready) {
-            return doc;
+        // A real node answers 503 ("all shards failed") while a new index's shard starts.
+        match sink.find(&find).await {
+            Ok(docs) => {
+                if let Some(doc) = docs.into_iter().next().filter(&ready) {
+                    return doc;
+                }
+            }
+            Err(error) => last = Some(error),
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    if let Some(error) = last {
+        panic!("no stored trace {trace}; the last search failed: {error}");
     }
     panic!("no stored trace {trace} as expected");
 }
