@@ -358,11 +358,6 @@ impl LogServant {
         let mut lines = lines;
         let traced = lines.traced.take();
         Box::pin(async move {
-            if let (Some(trace), Some(traced)) = (trace, traced) {
-                // Waits while the pipeline's queue is full; a stopped pipeline costs only the
-                // copies (the lines are still written to the trace file below).
-                let _ = trace.send(traced).await;
-            }
             if let (Some(shipping), Some(batch)) = (shipping, lines.shipped) {
                 let docs = batch.len() as u64;
                 // Waits while the sink's queue is full; a closed sink only costs the copies.
@@ -379,10 +374,15 @@ impl LogServant {
                 data: lines.data,
                 lines: lines.count,
             };
-            match shard.send(job).await {
-                Ok(()) => Reply::Ok(Bytes::new()),
-                Err(_) => Reply::error(ret::UNKNOWN, "log writer stopped"),
+            if shard.send(job).await.is_err() {
+                return Reply::error(ret::UNKNOWN, "log writer stopped");
             }
+            // The trace file is written (queued) first, whatever the pipeline does; this waits
+            // while the pipeline's queue is full, and a stopped pipeline costs only the copies.
+            if let (Some(trace), Some(traced)) = (trace, traced) {
+                let _ = trace.send(traced).await;
+            }
+            Reply::Ok(Bytes::new())
         })
     }
 }

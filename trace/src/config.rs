@@ -42,6 +42,11 @@ pub struct Config {
     /// arriving later join the stored trace instead of replacing its document; past it the
     /// oldest are forgotten. 0: not remembered (K8SFramework's behaviour).
     pub max_closed_remembered: usize,
+    /// Approximate bytes of closed traces kept in memory with their ids, so that late lines
+    /// join them without reading the store (and even while it is unreachable or its last
+    /// write is not yet searchable); past it the oldest are let go (their ids are kept, and
+    /// a late line then reads the stored document). 0: none kept.
+    pub max_closed_bytes: usize,
     /// Age at which `tars_call_*` indices are deleted (ILM/ISM; K8SFramework never deleted).
     pub delete_after: String,
 }
@@ -71,6 +76,8 @@ impl Default for Config {
             max_graphs_per_day: 50_000,
             // About 6 MiB; 20 s of traces at 5,000 traces per second, hours at low rates.
             max_closed_remembered: 100_000,
+            // Some 30,000 closed traces of 2 KiB.
+            max_closed_bytes: 64 << 20,
             // Call chains are read for recent traffic; one log document per line makes
             // `tars_call_log_*` the largest of the three.
             delete_after: "7d".into(),

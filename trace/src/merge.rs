@@ -212,6 +212,43 @@ impl Trace {
         added
     }
 
+    /// Approximate bytes this trace holds (strings, spans, child entries), for bounds on
+    /// traces kept after closing.
+    pub(crate) fn approx_bytes(&self) -> usize {
+        let spans: usize = self
+            .spans
+            .iter()
+            .map(|s| {
+                std::mem::size_of::<Span>()
+                    + 4
+                    + [
+                        &s.span,
+                        &s.parent,
+                        &s.master,
+                        &s.slave,
+                        &s.function,
+                        &s.cs_data,
+                        &s.sr_data,
+                        &s.ss_data,
+                        &s.cr_data,
+                        &s.ret,
+                    ]
+                    .iter()
+                    .map(|t| t.len())
+                    .sum::<usize>()
+                    + s.children
+                        .iter()
+                        .map(|c| std::mem::size_of::<String>() + c.len())
+                        .sum::<usize>()
+            })
+            .sum();
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + self.t_span.len()
+            + self.t_master.len()
+            + spans
+    }
+
     /// Joins `late` (the same trace id, opened again by lines that came after this trace
     /// closed) into this trace as its lines would have merged: root times and span times from
     /// `late` where it has them, every other field set if empty, child lists united.

@@ -31,7 +31,6 @@ use crate::document::{
     graph_doc_id, graph_document, graph_from_document, graph_index, log_doc_id, log_document,
     log_index, trace_doc_id, trace_document, trace_from_document, trace_index,
 };
-use crate::graph::trace_graphs;
 use crate::graphs::Graphs;
 use crate::merge::Trace;
 use crate::metrics::Metrics;
@@ -39,6 +38,11 @@ use crate::recent::Recent;
 
 /// Log documents gathered before they are handed to the sink, at most.
 const LOG_DOCS_PER_BATCH: usize = 2_000;
+
+/// Bytes of NDJSON gathered before a batch is handed to the sink, at most (well inside the
+/// sink's `max_queued_bytes` and `max_bulk_bytes` defaults; a single larger document still
+/// goes alone).
+const MAX_BATCH_BYTES: usize = 4 << 20;
 
 /// Trace lines for the pipeline: whole elements (`node|app|server|` + one client line, its
 /// newline included), back to back in `data`, element `i` ending at `ends[i]`.
@@ -120,7 +124,10 @@ impl Pipeline {
         let mut state = State {
             traces: Traces::new(&self.config, self.metrics.clone()),
             graphs: Graphs::new(self.config.max_graphs_per_day, self.metrics.clone()),
-            recent: Recent::new(self.config.max_closed_remembered),
+            recent: Recent::new(
+                self.config.max_closed_remembered,
+                self.config.max_closed_bytes,
+            ),
             logs: Batch::new(),
             sink: self.sink.clone(),
             tz: self.tz.clone(),
@@ -172,11 +179,19 @@ impl State {
         jiff::fmt::strtime::format("%Y%m%d", &zoned).unwrap_or_default()
     }
 
+    /// The local calendar day before the day of `ms` (not 24 hours earlier: days around a
+    /// daylight-saving change last 23 or 25 hours).
+    fn day_before(&self, ms: i64) -> String {
+        let at = Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH);
+        let date = at.to_zoned_datetime(self.tz.clone()).date();
+        let before = date.yesterday().unwrap_or(date);
+        jiff::fmt::strtime::format("%Y%m%d", before).unwrap_or_default()
+    }
+
     /// Reads back yesterday's and today's graphs.
     async fn seed_graphs(&mut self, now: Timestamp) {
         let today = now.as_millisecond();
-        for ms in [today - 86_400_000, today] {
-            let day = self.day(ms);
+        for day in [self.day_before(today), self.day(today)] {
             let find = sink::Find {
                 index: graph_index(&day),
                 all: Vec::new(),
@@ -221,7 +236,7 @@ impl State {
             }
         }
         self.traces.publish(lines.at_ms);
-        if self.logs.len() >= LOG_DOCS_PER_BATCH {
+        if self.logs.len() >= LOG_DOCS_PER_BATCH || self.logs.byte_len() >= MAX_BATCH_BYTES {
             self.flush_logs().await;
         }
     }
@@ -238,34 +253,59 @@ impl State {
             return;
         }
         let mut batch = Batch::new();
-        for c in &closed {
-            let (day, doc) = if let Some(day) = self.recent.day_of(c.trace.trace()) {
+        for c in closed {
+            let id = trace_doc_id(&c.trace);
+            let (day, trace) = if let Some(day) = self.recent.day_of(c.trace.trace()) {
                 let day = day.to_owned();
-                let joined = self.rejoin(&day, &c.trace).await;
-                let doc = trace_document(joined.as_ref().unwrap_or(&c.trace));
-                (day, doc)
+                let joined = self.rejoin(&day, c.trace).await;
+                (day, joined)
             } else {
                 let day = self.day(c.first_ms);
                 for graph in [&c.graphs.server, &c.graphs.function] {
                     self.graphs.add(&day, graph);
                 }
-                self.recent.insert(c.trace.trace(), &day);
-                (day, trace_document(&c.trace))
+                (day, c.trace)
             };
-            let id = trace_doc_id(&c.trace);
             if batch
-                .push_json(Op::Index, &trace_index(&day), id.as_str(), &doc)
+                .push_json(
+                    Op::Index,
+                    &trace_index(&day),
+                    id.as_str(),
+                    &trace_document(&trace),
+                )
                 .is_err()
             {
                 self.metrics.documents_lost_add("trace", 1);
+            }
+            self.recent.insert(&day, trace);
+            if batch.byte_len() >= MAX_BATCH_BYTES {
+                self.submit("trace", std::mem::take(&mut batch)).await;
             }
         }
         self.submit("trace", batch).await;
     }
 
-    /// The stored trace `late.trace()` of `day` with `late` merged into it and its graph ids
-    /// renewed; `None` (counted, logged) when it cannot be read back.
-    async fn rejoin(&self, day: &str, late: &Trace) -> Option<Trace> {
+    /// `late` joined to the trace of the same id that closed before: the one kept in memory,
+    /// else its stored document of `day`. Graph ids stay those of the first close (the graphs
+    /// counted). Neither found (counted, logged): `late` alone, which then replaces the
+    /// stored document.
+    async fn rejoin(&mut self, day: &str, late: Trace) -> Trace {
+        let earlier = match self.recent.take(late.trace()) {
+            Some(kept) => Some(kept),
+            None => self.stored(day, &late).await,
+        };
+        self.metrics.rejoin(earlier.is_some());
+        match earlier {
+            Some(mut trace) => {
+                trace.absorb(&late);
+                trace
+            }
+            None => late,
+        }
+    }
+
+    /// The stored trace `late.trace()` of `day`, if it can be read back.
+    async fn stored(&self, day: &str, late: &Trace) -> Option<Trace> {
         let find = sink::Find {
             index: trace_index(day),
             all: vec![sink::Cond::Text {
@@ -277,20 +317,13 @@ impl State {
             limit: 1,
             keyword_subfield: true,
         };
-        let stored = match self.sink.find(&find).await {
+        match self.sink.find(&find).await {
             Ok(docs) => docs.first().and_then(trace_from_document),
             Err(error) => {
                 tracing::warn!(message = "Could not read back a trace to join its late lines to; the late spans replace it.", trace = late.trace(), %error);
                 None
             }
-        };
-        self.metrics.rejoin(stored.is_some());
-        let mut trace = stored?;
-        trace.absorb(late);
-        let graphs = trace_graphs(&trace);
-        trace.s_hash = graphs.server.id();
-        trace.f_hash = graphs.function.id();
-        Some(trace)
+        }
     }
 
     async fn write_graphs(&mut self) {
@@ -298,8 +331,11 @@ impl State {
         if changed.is_empty() {
             return;
         }
+        // In batches of at most MAX_BATCH_BYTES; a batch the store did not take is marked
+        // changed again, to be written next time.
         let mut batch = Batch::new();
-        for c in &changed {
+        let mut first = 0;
+        for (i, c) in changed.iter().enumerate() {
             let doc = graph_document(&c.graph);
             let id = graph_doc_id(&c.graph);
             if batch
@@ -308,14 +344,17 @@ impl State {
             {
                 self.metrics.documents_lost_add("graph", 1);
             }
-        }
-        if !self.submit("graph", batch).await {
-            for c in &changed {
-                self.graphs.mark_changed(&c.day, c.id);
+            if batch.byte_len() >= MAX_BATCH_BYTES || i + 1 == changed.len() {
+                if !self.submit("graph", std::mem::take(&mut batch)).await {
+                    for c in &changed[first..=i] {
+                        self.graphs.mark_changed(&c.day, c.id);
+                    }
+                }
+                first = i + 1;
             }
         }
         // Graphs of days before yesterday are final.
-        let yesterday = self.day(now_ms() - 86_400_000);
+        let yesterday = self.day_before(now_ms());
         self.graphs.retain_days(|day| day >= yesterday.as_str());
     }
 

@@ -76,7 +76,10 @@ async fn a_late_line_joins_the_stored_trace_on_sqlite() {
         sink::Metrics::default(),
     )
     .expect("sqlite");
-    late_line_joins_the_stored_trace(Sink::Sqlite(db), "f-late").await;
+    let sink = Sink::Sqlite(db);
+    // The earlier trace kept in memory, then (nothing kept) read back from the store.
+    late_line_joins_the_stored_trace(sink.clone(), "f-late", 64 << 20).await;
+    late_line_joins_the_stored_trace(sink, "f-late-read", 0).await;
 }
 
 /// The same on the real node (`TARS_ES_URL`), with the trace indices' own templates.
@@ -105,18 +108,20 @@ async fn a_late_line_joins_the_stored_trace_on_the_real_node() {
         std::process::id(),
         jiff::Timestamp::now().as_nanosecond()
     );
-    late_line_joins_the_stored_trace(Sink::Elasticsearch(es), &unique).await;
+    // Nothing kept in memory: the earlier trace is read back from the node.
+    late_line_joins_the_stored_trace(Sink::Elasticsearch(es), &unique, 0).await;
 }
 
 /// Feeds a trace without its root's cr, lets it close, then feeds the cr: the stored document
-/// becomes the whole trace.
-async fn late_line_joins_the_stored_trace(sink: Sink, trace: &str) {
+/// becomes the whole trace. `max_closed_bytes` 0: the earlier trace is read from the store.
+async fn late_line_joins_the_stored_trace(sink: Sink, trace: &str, max_closed_bytes: usize) {
     let config = Config {
         poll_ms: 10,
         graph_write_ms: 10,
         quiet_ms: 100,
         incomplete_wait_ms: 100,
         max_open_ms: 1_000,
+        max_closed_bytes,
         ..Config::default()
     };
     let metrics = Metrics::default();

@@ -19,7 +19,8 @@ pub const MAX_HITS: usize = 10_000;
 /// One condition on a document (or, inside [`Cond::AnyOf`], on an element of an array).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
-    /// A text field equals `value` exactly (byte for byte).
+    /// A text field equals `value` exactly (byte for byte). On Elasticsearch the `keyword`
+    /// (sub-)field must index it: values longer than its `ignore_above` are not found.
     Text {
         /// The field.
         field: String,

@@ -52,7 +52,7 @@ impl Statement {
                 let alternatives: Vec<String> =
                     any.iter().map(|c| self.cond(c, "e.value")).collect();
                 format!(
-                    "EXISTS (SELECT 1 FROM json_each({doc}, ?{p}) AS e WHERE json_type(e.value) = 'object' AND ({}))",
+                    "EXISTS (SELECT 1 FROM json_each({doc}, ?{p}) AS e WHERE e.type = 'object' AND ({}))",
                     alternatives.join(" OR ")
                 )
             }

@@ -178,8 +178,8 @@ pub fn trace_graph(trace: &Trace) -> Graph {
         });
         match existing {
             Some(e) => {
-                e.call_count += call_count;
-                e.call_time += call_time;
+                e.call_count = e.call_count.saturating_add(call_count);
+                e.call_time = e.call_time.saturating_add(call_time);
             }
             None => graph.es.push(Edge {
                 from_vertex: step.parent,
@@ -210,8 +210,8 @@ pub fn trace_graph(trace: &Trace) -> Graph {
 fn add_vertex(vs: &mut Vec<Vertex>, vertex: String, count: i64, time: i64) {
     match vs.iter_mut().find(|v| v.vertex == vertex) {
         Some(v) => {
-            v.call_count += count;
-            v.call_time += time;
+            v.call_count = v.call_count.saturating_add(count);
+            v.call_time = v.call_time.saturating_add(time);
         }
         None => vs.push(Vertex {
             vertex,

@@ -44,10 +44,13 @@ fn day(date: &[u8]) -> Option<String> {
         10 if date[4] == b'-' && date[7] == b'-' => [&date[..4], &date[5..7], &date[8..]].concat(),
         _ => return None,
     };
-    digits
-        .iter()
-        .all(u8::is_ascii_digit)
-        .then(|| String::from_utf8_lossy(&digits).into_owned())
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let text = std::str::from_utf8(&digits).ok()?;
+    // A calendar day: 20241399 is refused like any text that is not a date.
+    jiff::civil::Date::strptime("%Y%m%d", text).ok()?;
+    Some(text.to_owned())
 }
 
 impl TopologyServant {
@@ -263,5 +266,7 @@ mod tests {
         assert_eq!(day(b"2024/03/28"), None);
         assert_eq!(day(b"../x/../"), None);
         assert_eq!(day(b"2024-03-2x"), None);
+        assert_eq!(day(b"20241399"), None, "not a calendar day");
+        assert_eq!(day(b"2024-02-30"), None);
     }
 }
